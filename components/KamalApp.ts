@@ -1,0 +1,55 @@
+import * as pulumi from "@pulumi/pulumi";
+import { hostEntry, hostKey, roleProxy } from "../config/resolve";
+import { bootOrder, KamalAppConfig, KamalAppInput } from "../config/schema";
+import { parseAppConfig } from "../config/validate";
+import { connectionTo } from "./connection";
+import { KamalProxy } from "./KamalProxy";
+import { KamalRole } from "./KamalRole";
+
+export type KamalAppArgs = KamalAppInput;
+
+/**
+ * A Kamal-style app: kamal-proxy on each proxied host, then every role's
+ * containers, roles ordered by `bootAfter` (default: after the primary role).
+ */
+export class KamalApp extends pulumi.ComponentResource {
+    readonly config: KamalAppConfig;
+    readonly roles: Record<string, KamalRole> = {};
+    readonly proxies: Record<string, KamalProxy> = {};
+
+    constructor(name: string, args: KamalAppArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("pulumi-kamal:index:KamalApp", name, {}, opts);
+        // Fails `pulumi preview` before anything touches a host.
+        const app = (this.config = parseAppConfig(name, args));
+
+        const proxiesByRole: Record<string, Record<string, KamalProxy>> = {};
+        for (const role of Object.keys(app.roles)) {
+            if (!roleProxy(app, role)) continue;
+            proxiesByRole[role] = {};
+            app.roles[role].hosts.map(hostEntry).forEach(({ host }, i) => {
+                const key = hostKey(host, i);
+                // Hosts known now share one proxy resource; deferred hosts get one per role.
+                const id = typeof host === "string" ? key : `${role}-${key}`;
+                this.proxies[id] ??= new KamalProxy(`${name}-proxy-${id}`, {
+                    connection: connectionTo(app.ssh, host),
+                    image: app.proxyImage,
+                    httpPort: app.proxyPorts.http,
+                    httpsPort: app.proxyPorts.https,
+                }, { parent: this });
+                proxiesByRole[role][key] = this.proxies[id];
+            });
+        }
+
+        const order = bootOrder(app);
+        const build = (role: string): KamalRole => {
+            if (this.roles[role]) return this.roles[role];
+            const after = order[role].flatMap((dep) => build(dep).gate);
+            return (this.roles[role] = new KamalRole(`${name}-${role}`, {
+                app, role, proxies: proxiesByRole[role], bootAfter: after,
+            }, { parent: this }));
+        };
+        Object.keys(app.roles).forEach(build);
+
+        this.registerOutputs({ roles: Object.keys(this.roles) });
+    }
+}

@@ -1,0 +1,27 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { SshTarget } from "../provider/transport";
+import { ProxyInstance } from "./resources";
+
+export interface KamalProxyArgs {
+    connection: pulumi.Input<SshTarget>;
+    /** Default basecamp/kamal-proxy:v0.9.2, the version Kamal 2.12 requires. */
+    image?: string;
+    httpPort?: number;
+    httpsPort?: number;
+}
+
+/** kamal-proxy on one host, on the `kamal` network: started when absent, adopted when running. */
+export class KamalProxy extends pulumi.ComponentResource {
+    readonly instance: ProxyInstance;
+
+    constructor(name: string, args: KamalProxyArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("pulumi-kamal:index:KamalProxy", name, {}, opts);
+        this.instance = new ProxyInstance(name, {
+            connection: args.connection,
+            image: args.image ?? "basecamp/kamal-proxy:v0.9.2",
+            httpPort: args.httpPort ?? 80,
+            httpsPort: args.httpsPort ?? 443,
+        }, { parent: this });
+        this.registerOutputs({ created: this.instance.created });
+    }
+}

@@ -1,0 +1,98 @@
+/**
+ * Pure functions from validated config to what each resource needs. The
+ * components only wire these into the graph.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { Health } from "../provider/operations";
+import type { ReleaseInputs } from "../provider/resources/release";
+import { splitWords } from "../provider/commands/shell";
+import { isProxied, KamalAppConfig, ProxyConfig, RoleConfig } from "./schema";
+
+/** The version a new container is named by: the image's tag, or its digest's first 12 hex digits. */
+export function versionOf(image: string): string {
+    const digest = /@sha256:([0-9a-f]{12})/.exec(image);
+    if (digest) return digest[1];
+    const lastSlash = image.lastIndexOf("/");
+    const colon = image.indexOf(":", lastSlash + 1);
+    return colon >= 0 ? image.slice(colon + 1) : "latest";
+}
+
+/** kamal-proxy's service name for a role, as Kamal names it. */
+export function proxyServiceName(app: Pick<KamalAppConfig, "service" | "destination">, role: string): string {
+    return [app.service, role, app.destination].filter(Boolean).join("-");
+}
+
+/** The role's proxy settings (role map over the app's), or undefined when the role is not proxied. */
+export function roleProxy(app: KamalAppConfig, role: string): ProxyConfig | undefined {
+    if (!isProxied(app, role)) return undefined;
+    const own = app.roles[role].proxy;
+    const base: ProxyConfig = app.proxy ?? { appPort: 80, ssl: false, responseTimeout: 30, healthcheck: { path: "/up", interval: 1, timeout: 5 } };
+    return typeof own === "object" ? { ...base, ...own, healthcheck: { ...base.healthcheck, ...own.healthcheck } } : base;
+}
+
+export function proxyTarget(app: KamalAppConfig, role: string): NonNullable<ReleaseInputs["proxy"]> | undefined {
+    const p = roleProxy(app, role);
+    if (!p) return undefined;
+    return {
+        service: proxyServiceName(app, role),
+        appPort: p.appPort,
+        hosts: p.hosts ?? (p.host ? [p.host] : []),
+        pathPrefix: p.pathPrefix,
+        stripPathPrefix: p.stripPathPrefix,
+        tls: p.ssl,
+        tlsRedirect: p.sslRedirect,
+        deployTimeout: app.deployTimeout,
+        drainTimeout: app.drainTimeout,
+        healthcheck: p.healthcheck,
+        responseTimeout: p.responseTimeout,
+        forwardHeaders: p.forwardHeaders,
+        buffering: p.buffering,
+    };
+}
+
+export function roleHealth(app: KamalAppConfig, role: string): Health {
+    const target = proxyTarget(app, role);
+    if (target) {
+        const { appPort, ...rest } = target;
+        return { kind: "proxy", target: rest, appPort };
+    }
+    return { kind: "docker", readinessDelay: app.readinessDelay, deployTimeout: app.deployTimeout };
+}
+
+export function roleCmd(cfg: RoleConfig): string[] | undefined {
+    if (cfg.cmd === undefined) return undefined;
+    return Array.isArray(cfg.cmd) ? cfg.cmd : splitWords(cfg.cmd);
+}
+
+type EnvMap = Record<string, pulumi.Input<string>>;
+
+/** App env, then role env, then env of each tag the host carries: later wins, as in Kamal. */
+export function roleEnv(app: KamalAppConfig, role: string, tags: string[]): { clear: EnvMap; secret: EnvMap } {
+    const layers = [app.env, app.roles[role].env, ...tags.flatMap((tag) => [app.env?.tags?.[tag], app.roles[role].env?.tags?.[tag]])];
+    const clear: EnvMap = {};
+    const secret: EnvMap = {};
+    for (const layer of layers) {
+        for (const [k, v] of Object.entries(layer?.clear ?? {})) { clear[k] = v; delete secret[k]; }
+        for (const [k, v] of Object.entries(layer?.secret ?? {})) { secret[k] = v; delete clear[k]; }
+    }
+    return { clear, secret };
+}
+
+export function roleLabels(app: KamalAppConfig, role: string): Record<string, string> {
+    return { ...app.labels, ...app.roles[role].labels };
+}
+
+export function roleVolumes(app: KamalAppConfig, role: string): string[] {
+    return [...(app.volumes ?? []), ...(app.roles[role].volumes ?? [])];
+}
+
+/** A host entry's address and tags. */
+export function hostEntry(entry: RoleConfig["hosts"][number]): { host: pulumi.Input<string>; tags: string[] } {
+    if (typeof entry === "object" && entry !== null && "host" in entry) return { host: entry.host, tags: entry.tags };
+    return { host: entry as pulumi.Input<string>, tags: [] };
+}
+
+/** A stable resource-name part for a host: the host itself when known now, else its position. */
+export function hostKey(host: pulumi.Input<string>, index: number): string {
+    return typeof host === "string" ? host : `host${index}`;
+}

@@ -1,0 +1,238 @@
+/**
+ * The shape of a KamalApp: validated once, at the edge, with zod.
+ *
+ * Field names are Kamal's deploy.yml keys in camelCase. Values that may come
+ * from other resources (hosts, image, secrets) accept Pulumi Inputs; their
+ * plain values are checked here and again by the providers once resolved.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+
+/** An Output or a Promise: a value known only at deploy time. */
+const deferred = z.custom<pulumi.Output<unknown> | Promise<unknown>>(
+    (v) => pulumi.Output.isInstance(v) || (typeof v === "object" && v !== null && typeof (v as any).then === "function"),
+);
+function input<T extends z.ZodType>(plain: T) {
+    return z.union([plain, deferred]) as unknown as z.ZodType<pulumi.Input<z.output<T>>>;
+}
+
+/** Kamal names services and roles into container names: keep them DNS-safe. */
+const NAME = /^[a-z0-9][a-z0-9_-]*$/;
+const nameField = (what: string) =>
+    z.string().regex(NAME, { error: `${what} must be lowercase letters, digits, '-' or '_' (starting with a letter or digit)` });
+
+const seconds = (what: string) =>
+    z.number({ error: `${what} must be a number of seconds` }).positive({ error: `${what} must be more than 0 seconds` });
+
+/** Hosts are names or addresses, optionally `user@` free: the user lives under `ssh`. */
+export const HOSTNAME = /^(localhost|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?|\[?[0-9A-Fa-f:]+\]?)$/;
+const hostname = z.string().regex(HOSTNAME, {
+    error: "host must be a hostname or IP address (no user@, no :port: set ssh.user and ssh.port instead)",
+});
+
+const envValues = z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: "env names are letters, digits and '_'" }), input(z.string()));
+
+export const envSchema = z.strictObject({
+    clear: envValues.optional(),
+    /** Secret values: stored encrypted in state, written to a 0600 env file, never put on a command line. */
+    secret: envValues.optional(),
+    /** Per host tag: extra env for hosts carrying that tag. */
+    tags: z.record(z.string(), z.strictObject({ clear: envValues.optional(), secret: envValues.optional() })).optional(),
+});
+
+export const healthcheckSchema = z.strictObject({
+    path: z.string().startsWith("/", { error: "healthcheck.path must start with '/'" }).default("/up"),
+    interval: seconds("healthcheck.interval").default(1),
+    timeout: seconds("healthcheck.timeout").default(5),
+});
+
+export const proxySchema = z.strictObject({
+    host: z.string().optional(),
+    hosts: z.array(z.string()).optional(),
+    appPort: z.number().int().min(1).max(65535).default(80),
+    ssl: z.boolean().default(false),
+    sslRedirect: z.boolean().optional(),
+    pathPrefix: z.string().startsWith("/").optional(),
+    stripPathPrefix: z.boolean().optional(),
+    responseTimeout: seconds("proxy.responseTimeout").default(30),
+    healthcheck: healthcheckSchema.default({ path: "/up", interval: 1, timeout: 5 }),
+    forwardHeaders: z.boolean().optional(),
+    buffering: z
+        .strictObject({
+            requests: z.boolean().optional(),
+            responses: z.boolean().optional(),
+            maxRequestBody: z.number().int().nonnegative().optional(),
+            maxResponseBody: z.number().int().nonnegative().optional(),
+            memory: z.number().int().nonnegative().optional(),
+        })
+        .optional(),
+}).refine((p) => !(p.host && p.hosts), { error: "set proxy.host or proxy.hosts, not both" });
+export type ProxyConfig = z.output<typeof proxySchema>;
+
+const hookCommand = z.union([
+    z.string().min(1, { error: "a hook command cannot be empty" }),
+    z.array(z.string()).min(1, { error: "a hook argv needs at least the program" }),
+]);
+
+export const HOOK_WHEN = ["before-traffic", "after-traffic", "paused"] as const;
+export const HOOK_RUN_ON = ["primary", "all"] as const;
+
+export const hookSchema = z.union([
+    hookCommand.transform((command) => ({ command })),
+    z.strictObject({
+        command: hookCommand,
+        when: z.enum(HOOK_WHEN, { error: `when must be one of ${HOOK_WHEN.join(", ")}` }).optional(),
+        runOn: z.enum(HOOK_RUN_ON, { error: `runOn must be "primary" (once per role) or "all" (every host)` }).optional(),
+        timeout: seconds("hook timeout").optional(),
+        env: z.record(z.string(), z.string()).optional(),
+    }),
+]).transform((h) => ({
+    command: h.command,
+    when: ("when" in h && h.when) || "before-traffic",
+    runOn: ("runOn" in h && h.runOn) || "primary",
+    timeout: ("timeout" in h && h.timeout) || 300,
+    env: ("env" in h && h.env) || {},
+}));
+export type HookConfig = z.output<typeof hookSchema>;
+
+const hostEntry = z.union([
+    input(hostname),
+    z.strictObject({ host: input(hostname), tags: z.array(z.string()).default([]) }),
+]);
+
+export const roleSchema = z.strictObject({
+    hosts: z.array(hostEntry).min(1, { error: "a role needs at least one host" }),
+    cmd: z.union([z.string(), z.array(z.string())]).optional(),
+    env: envSchema.optional(),
+    labels: z.record(z.string(), z.string()).optional(),
+    /** Extra `docker run` options, as Kamal's role `options` map: `{ memory: "1g", "add-host": [...] }`. */
+    options: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.array(z.string())])).optional(),
+    volumes: z.array(z.string()).optional(),
+    logging: z.strictObject({ driver: z.string().optional(), options: z.record(z.string(), z.string()).optional() }).optional(),
+    /** true/false, or proxy settings overriding the app's `proxy`. The primary role is proxied by default. */
+    proxy: z.union([z.boolean(), proxySchema]).optional(),
+    stopTimeout: seconds("stopTimeout").optional(),
+    hooks: z.strictObject({ postAppBoot: hookSchema.optional() }).optional(),
+    /**
+     * Roles whose boot (and post-app-boot hook) must succeed before this role boots.
+     * Default: non-primary roles wait for the primary role, as in Kamal. `[]` boots independently.
+     */
+    bootAfter: z.array(z.string()).optional(),
+});
+export type RoleConfig = z.output<typeof roleSchema>;
+
+export const sshSchema = z.strictObject({
+    user: z.string().min(1).default("root"),
+    port: z.number().int().min(1).max(65535).default(22),
+    /** The private key's text (pass it as a secret). Falls back to keyPath. */
+    privateKey: input(z.string()).optional(),
+    /** Path of a private key file, read on the deploying machine at deploy time. */
+    keyPath: z.string().optional(),
+    /** A jump host, `[user@]host[:port]`, as Kamal's `ssh.proxy`. */
+    proxy: z.string().optional(),
+    /** Verify host keys (default true): against `hostKeys` pins, else the `knownHosts` file. */
+    verifyHostKey: z.boolean().default(true),
+    /** known_hosts file read at deploy time; default ~/.ssh/known_hosts. */
+    knownHosts: z.string().optional(),
+    /** Pinned host key fingerprints, `{ "1.2.3.4": "SHA256:..." }`. */
+    hostKeys: z.record(z.string(), z.string().startsWith("SHA256:", { error: "host key pins are OpenSSH SHA256 fingerprints: SHA256:..." })).optional(),
+});
+export type SshConfig = z.output<typeof sshSchema>;
+
+export const registrySchema = z.strictObject({
+    server: z.string().optional(),
+    username: input(z.string()),
+    password: input(z.string()),
+});
+
+export const bootSchema = z.strictObject({
+    /** Hosts booted at once per role: a number, or a percentage string like "25%". */
+    limit: z.union([z.number().int().positive(), z.string().regex(/^\d+%$/)]).optional(),
+    /** Seconds to wait between host groups. */
+    wait: z.number().nonnegative().optional(),
+});
+
+export const appSchema = z.strictObject({
+    service: nameField("service"),
+    image: input(z.string().min(1, { error: "image cannot be empty" })),
+    /** Defaults to the image tag (or digest); a new version makes new containers. */
+    version: input(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/)).optional(),
+    destination: nameField("destination").optional(),
+    roles: z.record(nameField("role name"), roleSchema).refine((r) => Object.keys(r).length > 0, { error: "at least one role is needed" }),
+    primaryRole: z.string().default("web"),
+    ssh: sshSchema.default({ user: "root", port: 22, verifyHostKey: true }),
+    env: envSchema.optional(),
+    proxy: proxySchema.optional(),
+    registry: registrySchema.optional(),
+    labels: z.record(z.string(), z.string()).optional(),
+    volumes: z.array(z.string()).optional(),
+    logging: z.strictObject({ driver: z.string().optional(), options: z.record(z.string(), z.string()).optional() }).optional(),
+    boot: bootSchema.optional(),
+    deployTimeout: seconds("deployTimeout").default(30),
+    drainTimeout: seconds("drainTimeout").default(30),
+    readinessDelay: z.number().nonnegative().default(7),
+    retainContainers: z.number().int().min(1, { error: "retainContainers must keep at least 1 container" }).default(5),
+    proxyImage: z.string().default("basecamp/kamal-proxy:v0.9.2"),
+    /** Ports kamal-proxy publishes on each host (Kamal's proxy `run.http_port`/`https_port`). */
+    proxyPorts: z.strictObject({ http: z.number().int().default(80), https: z.number().int().default(443) }).default({ http: 80, https: 443 }),
+}).superRefine((app, ctx) => {
+    const roles = Object.keys(app.roles);
+    for (const [role, cfg] of Object.entries(app.roles)) {
+        for (const [i, dep] of (cfg.bootAfter ?? []).entries()) {
+            if (!roles.includes(dep)) {
+                ctx.addIssue({ code: "custom", path: ["roles", role, "bootAfter", i], message: `unknown role "${dep}"; roles are: ${roles.join(", ")}` });
+            } else if (dep === role) {
+                ctx.addIssue({ code: "custom", path: ["roles", role, "bootAfter", i], message: `a role cannot boot after itself` });
+            }
+        }
+    }
+    const cycle = findCycle(bootOrder(app));
+    if (cycle) ctx.addIssue({ code: "custom", path: ["roles"], message: `bootAfter forms a cycle: ${cycle.join(" -> ")}; remove one of these dependencies` });
+    if (app.roles[app.primaryRole] === undefined && app.primaryRole !== "web") {
+        ctx.addIssue({ code: "custom", path: ["primaryRole"], message: `primaryRole "${app.primaryRole}" is not a role; roles are: ${roles.join(", ")}` });
+    }
+});
+
+export type KamalAppInput = z.input<typeof appSchema>;
+export type KamalAppConfig = z.output<typeof appSchema>;
+
+/** The primary role, or the first role when the default "web" is not defined (as Kamal does). */
+export function primaryRoleOf(app: Pick<KamalAppConfig, "roles" | "primaryRole">): string {
+    return app.roles[app.primaryRole] ? app.primaryRole : Object.keys(app.roles)[0];
+}
+
+/** Whether a role sits behind kamal-proxy: the primary role by default, others when they say so. */
+export function isProxied(app: Pick<KamalAppConfig, "roles" | "primaryRole">, role: string): boolean {
+    const p = app.roles[role].proxy;
+    return p === undefined ? role === primaryRoleOf(app) : p !== false;
+}
+
+/** Each role's boot dependencies, defaults applied. */
+export function bootOrder(app: Pick<KamalAppConfig, "roles" | "primaryRole">): Record<string, string[]> {
+    const primary = primaryRoleOf(app);
+    const order: Record<string, string[]> = {};
+    for (const [role, cfg] of Object.entries(app.roles)) {
+        order[role] = cfg.bootAfter ?? (role === primary ? [] : [primary]);
+    }
+    return order;
+}
+
+function findCycle(graph: Record<string, string[]>): string[] | undefined {
+    const state: Record<string, "visiting" | "done"> = {};
+    const visit = (node: string, path: string[]): string[] | undefined => {
+        if (state[node] === "done") return undefined;
+        if (state[node] === "visiting") return [...path.slice(path.indexOf(node)), node];
+        state[node] = "visiting";
+        for (const next of graph[node] ?? []) {
+            const cycle = visit(next, [...path, node]);
+            if (cycle) return cycle;
+        }
+        state[node] = "done";
+        return undefined;
+    };
+    for (const node of Object.keys(graph)) {
+        const cycle = visit(node, []);
+        if (cycle) return cycle;
+    }
+    return undefined;
+}

@@ -1,0 +1,104 @@
+/**
+ * Pure builders for the `docker` commands a deploy runs: each returns an argv
+ * array and nothing runs here. Modelled on Kamal's lib/kamal/commands.
+ */
+
+export type Argv = string[];
+
+export type DockerOptionValue = string | number | boolean | string[];
+
+export const KAMAL_NETWORK = "kamal";
+
+export interface RunSpec {
+    name: string;
+    image: string;
+    cmd?: string[];
+    /** Env passed as `--env` (never secrets: those go in envFile). */
+    env: Record<string, string>;
+    envFile?: string;
+    labels: Record<string, string>;
+    volumes: string[];
+    logging?: { driver?: string; options?: Record<string, string> };
+    /** Kamal's role `options`: `{ memory: "1g" }` -> `--memory 1g`. */
+    options?: Record<string, DockerOptionValue>;
+    network?: string;
+    restart?: string;
+    publish?: string[];
+}
+
+/** `--key value` pairs from a map, in a stable order. */
+function pairs(flag: string, map: Record<string, string>, sep = "="): Argv {
+    return Object.keys(map).sort().flatMap((k) => [flag, `${k}${sep}${map[k]}`]);
+}
+
+export function options(map: Record<string, DockerOptionValue> = {}): Argv {
+    return Object.keys(map).sort().flatMap((key) => {
+        const value = map[key];
+        const flag = `--${key}`;
+        if (value === true) return [flag];
+        if (value === false) return [];
+        if (Array.isArray(value)) return value.flatMap((v) => [flag, v]);
+        return [flag, String(value)];
+    });
+}
+
+export function run(spec: RunSpec): Argv {
+    const logging = spec.logging?.driver || spec.logging?.options
+        ? [...(spec.logging.driver ? ["--log-driver", spec.logging.driver] : []), ...pairs("--log-opt", spec.logging.options ?? {})]
+        : ["--log-opt", "max-size=10m"]; // Kamal's default: bounded logs
+    return [
+        "docker", "run",
+        "--detach",
+        "--restart", spec.restart ?? "unless-stopped",
+        "--name", spec.name,
+        "--network", spec.network ?? KAMAL_NETWORK,
+        ...(spec.publish ?? []).flatMap((p) => ["--publish", p]),
+        ...pairs("--env", spec.env),
+        ...(spec.envFile ? ["--env-file", spec.envFile] : []),
+        ...logging,
+        ...spec.volumes.flatMap((v) => ["--volume", v]),
+        ...pairs("--label", spec.labels),
+        ...options(spec.options),
+        spec.image,
+        ...(spec.cmd ?? []),
+    ];
+}
+
+export const networkInspect = (name = KAMAL_NETWORK): Argv => ["docker", "network", "inspect", "--format", "{{.Name}}", name];
+export const networkCreate = (name = KAMAL_NETWORK): Argv => ["docker", "network", "create", name];
+
+export const imageInspect = (image: string): Argv => ["docker", "image", "inspect", "--format", "{{.Id}}", image];
+export const pull = (image: string): Argv => ["docker", "pull", image];
+/** The password goes on stdin: never on a command line. */
+export const login = (server: string | undefined, username: string): Argv =>
+    ["docker", "login", ...(server ? [server] : []), "--username", username, "--password-stdin"];
+
+/** One JSON line of State, Id and Name, or exit 1 when no such container. */
+export const inspectContainer = (ref: string): Argv =>
+    ["docker", "container", "inspect", "--format", "{{json .State}}\t{{.Id}}\t{{.Name}}", ref];
+
+export const stop = (ref: string, timeoutSeconds?: number): Argv =>
+    ["docker", "stop", ...(timeoutSeconds !== undefined ? ["--time", String(timeoutSeconds)] : []), ref];
+export const start = (ref: string): Argv => ["docker", "start", ref];
+export const remove = (...refs: string[]): Argv => ["docker", "rm", "--force", ...refs];
+export const rename = (ref: string, to: string): Argv => ["docker", "rename", ref, to];
+export const logs = (ref: string, tail = 20): Argv => ["docker", "logs", "--tail", String(tail), ref];
+
+/** Every container of a role, any state: `ID<TAB>NAME<TAB>STATE<TAB>CREATED<TAB>DESTINATION`. */
+export const listRoleContainers = (service: string, role: string): Argv => [
+    "docker", "ps", "--all", "--no-trunc",
+    "--filter", `label=service=${service}`,
+    "--filter", `label=role=${role}`,
+    "--format", '{{.ID}}\t{{.Names}}\t{{.State}}\t{{.CreatedAt}}\t{{.Label "destination"}}',
+];
+
+export const exec = (container: string, argv: string[], env: Record<string, string> = {}): Argv =>
+    ["docker", "exec", ...pairs("--env", env), container, ...argv];
+
+/**
+ * Writes stdin to `$HOME/<path>`, readable only by its owner, and prints the
+ * absolute path: how env files reach hosts without secrets touching argv.
+ */
+export const writePrivateFile = (path: string): Argv =>
+    ["sh", "-c", 'cd "$HOME" && umask 077 && mkdir -p "$(dirname "$1")" && cat > "$1.tmp" && mv "$1.tmp" "$1" && printf %s "$PWD/$1"', "sh", path];
+export const removeFile = (path: string): Argv => ["sh", "-c", 'cd "$HOME" && rm -f "$1"', "sh", path];

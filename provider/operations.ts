@@ -1,0 +1,182 @@
+/**
+ * The effects: each function runs command builders' argv on one host through
+ * a Transport. Providers compose these; nothing here knows about Pulumi.
+ */
+import { randomBytes } from "node:crypto";
+import * as docker from "./commands/docker";
+import * as proxy from "./commands/proxy";
+import { run, tail, Transport } from "./transport";
+
+export interface Registry {
+    server?: string;
+    username: string;
+    password: string;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function ensureNetwork(t: Transport): Promise<void> {
+    if ((await t.exec(docker.networkInspect())).code === 0) return;
+    const created = await t.exec(docker.networkCreate());
+    // Two resources may race to create it: "already exists" is success.
+    if (created.code !== 0 && !/already exists/.test(created.stderr)) await run(t, docker.networkCreate());
+}
+
+/** Log in (when a registry is configured) and pull; without a registry, pull only what is missing. */
+export async function ensureImage(t: Transport, image: string, registry?: Registry): Promise<void> {
+    if (registry) {
+        await run(t, docker.login(registry.server, registry.username), { stdin: registry.password });
+    } else if ((await t.exec(docker.imageInspect(image))).code === 0) {
+        return;
+    }
+    await run(t, docker.pull(image));
+}
+
+export interface ContainerState {
+    id: string;
+    name: string;
+    status: string;
+    running: boolean;
+    health?: string;
+    startedAt?: string;
+}
+
+export async function inspect(t: Transport, ref: string): Promise<ContainerState | undefined> {
+    const r = await t.exec(docker.inspectContainer(ref));
+    if (r.code !== 0) return undefined;
+    const [stateJson, id, name] = r.stdout.trim().split("\t");
+    const state = JSON.parse(stateJson);
+    return { id, name: name.replace(/^\//, ""), status: state.Status, running: state.Running, health: state.Health?.Status, startedAt: state.StartedAt };
+}
+
+/** The env file a role's containers read their secrets from (Kamal's layout, under the SSH user's home). */
+export function envFilePath(service: string, role: string, destination?: string): string {
+    return `.kamal/apps/${destination ? `${service}-${destination}` : service}/env/roles/${role}.env`;
+}
+
+/** Docker's env-file format: one KEY=value a line, taken literally. */
+export function envFileContent(env: Record<string, string>): string {
+    return Object.keys(env).sort().map((k) => {
+        if (/[\r\n]/.test(env[k])) throw new Error(`env ${k}: values cannot contain line breaks (Docker env files are one line per variable)`);
+        return `${k}=${env[k]}\n`;
+    }).join("");
+}
+
+export async function writeEnvFile(t: Transport, path: string, env: Record<string, string>): Promise<string> {
+    return (await run(t, docker.writePrivateFile(path), { stdin: envFileContent(env) })).trim();
+}
+
+/**
+ * Starts a container under `spec.name`. A stopped leftover of that name (a
+ * failed attempt) is removed; a running one (same version, new config) is
+ * renamed aside and retired later by the traffic switch, as Kamal does.
+ */
+export async function startContainer(t: Transport, spec: docker.RunSpec): Promise<string> {
+    const existing = await inspect(t, spec.name);
+    if (existing?.running) await run(t, docker.rename(existing.id, `${spec.name}_replaced_${randomBytes(4).toString("hex")}`));
+    else if (existing) await run(t, docker.remove(existing.id));
+    return (await run(t, docker.run(spec))).trim();
+}
+
+export type Health =
+    | { kind: "proxy"; target: Omit<proxy.DeployTarget, "target" | "service"> & { service: string }; appPort: number }
+    | { kind: "docker"; readinessDelay: number; deployTimeout: number };
+
+export class UnhealthyError extends Error {
+    constructor(host: string, container: string, reason: string, logs: string) {
+        super(`${host}: container ${container} did not become healthy: ${reason}${logs ? `\n--- last log lines ---\n${logs}` : ""}`);
+        this.name = "UnhealthyError";
+    }
+}
+
+/**
+ * Waits until a new container is healthy, WITHOUT routing traffic to it.
+ * Proxied roles: kamal-proxy's own health test on a throwaway service.
+ * Others: Docker's health status, or still running after readinessDelay.
+ */
+export async function waitHealthy(t: Transport, id: string, health: Health): Promise<void> {
+    const short = id.slice(0, 12);
+    try {
+        if (health.kind === "proxy") {
+            const check = proxy.preflight({ ...health.target, target: `${short}:${health.appPort}` }, short);
+            try {
+                await run(t, check.deploy);
+            } finally {
+                await t.exec(check.remove);
+            }
+            return;
+        }
+        const deadline = Date.now() + health.deployTimeout * 1000;
+        const readyAt = Date.now() + health.readinessDelay * 1000;
+        for (;;) {
+            const state = await inspect(t, id);
+            if (!state || !state.running) throw new Error(`it is ${state?.status ?? "gone"}`);
+            if (state.health === "healthy") return;
+            if (state.health === "unhealthy") throw new Error("Docker reports it unhealthy");
+            if (state.health === undefined && Date.now() >= readyAt) return;
+            if (Date.now() >= deadline) throw new Error(`still ${state.health ?? "starting"} after deployTimeout ${health.deployTimeout}s`);
+            await sleep(500);
+        }
+    } catch (e) {
+        const logs = await t.exec(docker.logs(id, 20)).catch(() => undefined);
+        const reason = (e as Error).message.replace(/^[^:]+: `[^`]*` exited \d+: /, "");
+        throw new UnhealthyError(t.host, short, reason, logs ? tail(`${logs.stdout}${logs.stderr}`, 20) : "");
+    }
+}
+
+export interface RoleRef {
+    service: string;
+    role: string;
+    destination?: string;
+}
+
+interface Listed {
+    id: string;
+    name: string;
+    state: string;
+    created: string;
+}
+
+export async function listRole(t: Transport, ref: RoleRef): Promise<Listed[]> {
+    const out = await run(t, docker.listRoleContainers(ref.service, ref.role));
+    return out.split("\n").filter(Boolean).map((line) => line.split("\t"))
+        .filter((f) => (f[4] ?? "") === (ref.destination ?? ""))
+        .map(([id, name, state, created]) => ({ id, name, state, created }))
+        .sort((a, b) => b.created.localeCompare(a.created));
+}
+
+/** After a switch: stop the role's other containers, keep the newest `retain` stopped ones for rollback. */
+export async function retireOthers(t: Transport, ref: RoleRef, keepId: string, stopTimeout: number | undefined, retain: number): Promise<string[]> {
+    const others = (await listRole(t, ref)).filter((c) => !keepId.startsWith(c.id) && !c.id.startsWith(keepId));
+    const running = others.filter((c) => c.state === "running" || c.state === "restarting" || c.state === "paused");
+    for (const c of running) await run(t, docker.stop(c.id, stopTimeout));
+    const stale = others.slice(retain).map((c) => c.id);
+    if (stale.length) await run(t, docker.remove(...stale));
+    return running.map((c) => c.name);
+}
+
+export async function proxyRunning(t: Transport): Promise<boolean> {
+    return (await inspect(t, proxy.PROXY_CONTAINER))?.running ?? false;
+}
+
+/** Ensure kamal-proxy runs; returns whether we started it (so destroy only removes what it made). */
+export async function ensureProxy(t: Transport, spec: proxy.ProxyRunSpec): Promise<{ created: boolean }> {
+    await ensureNetwork(t);
+    const existing = await inspect(t, proxy.PROXY_CONTAINER);
+    let created = false;
+    if (existing && !existing.running) {
+        await run(t, docker.start(existing.id));
+    } else if (!existing) {
+        await ensureImage(t, spec.image);
+        await run(t, proxy.runProxy(spec));
+        created = true;
+    }
+    // Ready when its control socket answers.
+    for (let i = 0; ; i++) {
+        const r = await t.exec(proxy.list());
+        if (r.code === 0) break;
+        if (i > 50) throw new Error(`${t.host}: kamal-proxy did not start: ${tail(r.stderr, 3)}`);
+        await sleep(200);
+    }
+    return { created };
+}

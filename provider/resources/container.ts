@@ -1,0 +1,145 @@
+/**
+ * One role's container on one host, booted and healthy but not yet serving:
+ * the first link of the per-role chain container -> hook -> traffic switch.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import * as docker from "../commands/docker";
+import {
+    ensureImage, ensureNetwork, envFilePath, Health, inspect, listRole, Registry, startContainer, waitHealthy, writeEnvFile,
+} from "../operations";
+import { run, SshTarget } from "../transport";
+import { changedKeys, isUnknown, progress, transport } from "./common";
+
+export interface ContainerInputs {
+    connection: SshTarget;
+    service: string;
+    role: string;
+    destination?: string;
+    version: string;
+    image: string;
+    cmd?: string[];
+    /** Clear env, passed as --env. */
+    env: Record<string, string>;
+    /** Secret env: only ever written to the 0600 env file. */
+    secretEnv: Record<string, string>;
+    labels: Record<string, string>;
+    volumes: string[];
+    options: Record<string, docker.DockerOptionValue>;
+    logging?: { driver?: string; options?: Record<string, string> };
+    registry?: Registry;
+    health: Health;
+}
+
+export interface ContainerOutputs extends ContainerInputs {
+    containerId: string;
+    containerName: string;
+    /** When the health check passed (ms since epoch): the start of the hook's clock. */
+    healthyAt: number;
+}
+
+/** Kamal's container name: SERVICE-ROLE[-DESTINATION]-VERSION. */
+export function containerName(i: Pick<ContainerInputs, "service" | "role" | "destination" | "version">): string {
+    return [i.service, i.role, i.destination, i.version].filter(Boolean).join("-");
+}
+
+/** Inputs that need a new container; anything else updates in place. */
+const REPLACE_ON: (keyof ContainerInputs)[] = [
+    "service", "role", "destination", "version", "image", "cmd", "env", "secretEnv", "labels", "volumes", "options", "logging",
+];
+
+export function runSpec(i: ContainerInputs, envFile: string): docker.RunSpec {
+    const name = containerName(i);
+    return {
+        name,
+        image: i.image,
+        cmd: i.cmd,
+        env: {
+            ...i.env,
+            KAMAL_CONTAINER_NAME: name,
+            KAMAL_VERSION: i.version,
+            KAMAL_HOST: i.connection.host,
+            KAMAL_SERVICE: i.service,
+            KAMAL_ROLE: i.role,
+            ...(i.destination ? { KAMAL_DESTINATION: i.destination } : {}),
+        },
+        envFile,
+        labels: { ...i.labels, service: i.service, role: i.role, destination: i.destination ?? "" },
+        volumes: i.volumes,
+        logging: i.logging,
+        options: i.options,
+    };
+}
+
+export const containerProvider: pulumi.dynamic.ResourceProvider = {
+    async check(_olds, news: ContainerInputs) {
+        const failures: pulumi.dynamic.CheckFailure[] = [];
+        const host = news.connection?.host;
+        if (typeof host === "string" && !isUnknown(host) && !/^[A-Za-z0-9.:\[\]-]+$/.test(host)) {
+            failures.push({ property: "connection", reason: `host "${host}" is not a hostname or IP address` });
+        }
+        if (typeof news.image === "string" && !isUnknown(news.image) && /\s/.test(news.image)) {
+            failures.push({ property: "image", reason: `image "${news.image}" contains whitespace` });
+        }
+        for (const [k, v] of Object.entries(news.secretEnv ?? {})) {
+            if (typeof v === "string" && /[\r\n]/.test(v)) failures.push({ property: "secretEnv", reason: `secret env ${k} contains a line break; Docker env files hold one line per variable` });
+        }
+        return { inputs: news, failures };
+    },
+
+    async diff(_id, olds: ContainerOutputs, news: ContainerInputs) {
+        const replaces = changedKeys(olds, news, REPLACE_ON);
+        const changes = replaces.length > 0 || changedKeys(olds, news, ["connection", "registry", "health"]).length > 0;
+        return { changes, replaces, deleteBeforeReplace: false };
+    },
+
+    async create(inputs: ContainerInputs) {
+        const t = transport(inputs.connection);
+        const name = containerName(inputs);
+        await ensureNetwork(t);
+        await ensureImage(t, inputs.image, inputs.registry);
+        const envFile = await writeEnvFile(t, envFilePath(inputs.service, inputs.role, inputs.destination), inputs.secretEnv);
+        progress(`[${inputs.role}@${t.host}] starting ${name}`);
+        const id = await startContainer(t, runSpec(inputs, envFile));
+        try {
+            await waitHealthy(t, id, inputs.health);
+        } catch (e) {
+            // Leave it stopped for `docker logs`; it never took traffic. A retry removes it.
+            await t.exec(docker.stop(id, 1));
+            throw e;
+        }
+        progress(`[${inputs.role}@${t.host}] ${name} is healthy`);
+        return { id, outs: { ...inputs, containerId: id, containerName: name, healthyAt: Date.now() } satisfies ContainerOutputs };
+    },
+
+    async read(id, props: ContainerOutputs) {
+        const state = await inspect(transport(props.connection), id);
+        // Gone from the host: drop it from state so the next `up` boots it again.
+        if (!state) return { id: "", props: {} };
+        return { id, props };
+    },
+
+    async update(_id, olds: ContainerOutputs, news: ContainerInputs) {
+        // Only connection, registry or health settings changed: the running container stays.
+        return { outs: { ...news, containerId: olds.containerId, containerName: olds.containerName, healthyAt: olds.healthyAt } };
+    },
+
+    /**
+     * Replaced by a newer container: keep this one stopped for rollback (the
+     * traffic switch already stopped it and prunes past retainContainers).
+     * Destroyed (no successor running): remove it and the role's retained ones.
+     */
+    async delete(id, olds: ContainerOutputs) {
+        const t = transport(olds.connection);
+        const role = { service: olds.service, role: olds.role, destination: olds.destination };
+        const containers = await listRole(t, role);
+        const successor = containers.some((c) => c.state === "running" && !id.startsWith(c.id) && !c.id.startsWith(id));
+        if (successor) {
+            if ((await inspect(t, id))?.running) await run(t, docker.stop(id));
+            return;
+        }
+        const ids = containers.filter((c) => c.state !== "running" || id.startsWith(c.id) || c.id.startsWith(id)).map((c) => c.id);
+        if (!ids.includes(id)) ids.push(id);
+        await t.exec(docker.remove(...ids));
+        await t.exec(docker.removeFile(envFilePath(olds.service, olds.role, olds.destination)));
+    },
+};

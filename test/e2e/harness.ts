@@ -1,0 +1,181 @@
+/**
+ * End-to-end harness: a real Pulumi engine (Automation API, inline programs,
+ * local file backend) against the test bed's SSH hosts started by
+ * scripts/testbed/up.sh.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as http from "node:http";
+import * as os from "node:os";
+import * as path from "node:path";
+import { LocalWorkspace, PulumiCommand, PulumiFn, Stack } from "@pulumi/pulumi/automation";
+
+export const REPO = path.resolve(__dirname, "../../..");
+const CACHE = process.env.PULUMI_KAMAL_CACHE ?? path.join(os.homedir(), ".cache/pulumi-kamal");
+
+export interface Testbed {
+    hosts: string[];
+    user: string;
+    keyPath: string;
+    knownHosts: string;
+    registry: string;
+    registryUser?: string;
+    registryPassword?: string;
+    appImage: string;
+}
+
+export function testbed(): Testbed {
+    const file = process.env.TESTBED_ENV ?? path.join(CACHE, "testbed/testbed.env");
+    if (!fs.existsSync(file)) throw new Error(`no test bed: ${file} is missing; run scripts/testbed/up.sh first`);
+    const env = Object.fromEntries(fs.readFileSync(file, "utf8").split("\n").filter((l) => l.includes("="))
+        .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1).replace(/^["']|["']$/g, "")]));
+    return {
+        hosts: env.TESTBED_HOSTS.split(","),
+        user: env.TESTBED_SSH_USER,
+        keyPath: env.TESTBED_SSH_KEY,
+        knownHosts: env.TESTBED_KNOWN_HOSTS,
+        registry: env.TESTBED_REGISTRY,
+        registryUser: env.TESTBED_REGISTRY_USER || undefined,
+        registryPassword: env.TESTBED_REGISTRY_PASSWORD || undefined,
+        appImage: env.TESTBED_APP_IMAGE,
+    };
+}
+
+let cliDir: string | undefined;
+function pulumiCliDir(): string {
+    cliDir ??= execFileSync("bash", [path.join(REPO, "scripts/testbed/pulumi-cli.sh")], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim();
+    return cliDir;
+}
+
+/**
+ * A work dir outside the repo (Automation API writes Pulumi.yaml there) whose
+ * node_modules resolve @pulumi/pulumi and pulumi-kamal to this checkout, as
+ * an installed package would.
+ */
+function workDir(project: string): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), `pk-${project}-`));
+    fs.mkdirSync(path.join(dir, "node_modules/@pulumi"), { recursive: true });
+    fs.symlinkSync(path.join(REPO, "node_modules/@pulumi/pulumi"), path.join(dir, "node_modules/@pulumi/pulumi"));
+    fs.symlinkSync(REPO, path.join(dir, "node_modules/pulumi-kamal"));
+    fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: project, private: true }));
+    return dir;
+}
+
+export interface TestStack {
+    stack: Stack;
+    output: string[];
+    up(): Promise<{ summary: any; stdout: string }>;
+    preview(): Promise<{ changeSummary: any; stdout: string }>;
+    destroy(): Promise<void>;
+    exportState(): Promise<string>;
+}
+
+export async function testStack(project: string, program: PulumiFn): Promise<TestStack> {
+    const dir = workDir(project);
+    const backend = path.join(dir, ".state");
+    fs.mkdirSync(backend);
+    const cli = pulumiCliDir();
+    const pulumiCommand = await PulumiCommand.get({ root: path.dirname(cli) });
+    const envVars = {
+        PULUMI_BACKEND_URL: `file://${backend}`,
+        PULUMI_CONFIG_PASSPHRASE: "e2e-passphrase",
+        PULUMI_SKIP_UPDATE_CHECK: "true",
+        PULUMI_HOME: path.join(dir, ".pulumi-home"),
+        PATH: `${cli}:${process.env.PATH}`,
+    };
+    const stack = await LocalWorkspace.createOrSelectStack(
+        { stackName: "e2e", projectName: project, program },
+        { workDir: dir, pulumiCommand, envVars, projectSettings: { name: project, runtime: "nodejs", backend: { url: `file://${backend}` } } },
+    );
+    const output: string[] = [];
+    const onOutput = (s: string) => { output.push(s); if (process.env.E2E_VERBOSE) process.stdout.write(s); };
+    return {
+        stack,
+        output,
+        up: async () => {
+            const r = await stack.up({ onOutput, color: "never" });
+            return { summary: r.summary, stdout: r.stdout };
+        },
+        preview: async () => {
+            const r = await stack.preview({ onOutput, color: "never", diff: true });
+            return { changeSummary: r.changeSummary, stdout: r.stdout };
+        },
+        destroy: async () => { await stack.destroy({ onOutput, color: "never" }); },
+        exportState: async () => JSON.stringify(await stack.exportStack()),
+    };
+}
+
+/** Runs a command on a test host with the system ssh client: an observer independent of the code under test. */
+export function onHost(tb: Testbed, host: string, command: string): string {
+    const r = spawnSync("ssh", [
+        "-i", tb.keyPath, "-o", `UserKnownHostsFile=${tb.knownHosts}`, "-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes",
+        `${tb.user}@${host}`, command,
+    ], { encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`ssh ${host} ${command}: exit ${r.status}: ${r.stderr}`);
+    return r.stdout;
+}
+
+export function get(url: string, timeoutMs = 5000): Promise<{ status: number; body: string }> {
+    return new Promise((resolve, reject) => {
+        const req = http.get(url, { agent: false, timeout: timeoutMs }, (res) => {
+            let body = "";
+            res.setEncoding("utf8").on("data", (d) => (body += d)).on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+        });
+        req.on("timeout", () => req.destroy(new Error("timeout")));
+        req.on("error", reject);
+    });
+}
+
+export interface LoadReport {
+    total: number;
+    failed: number;
+    failures: string[];
+    versions: Record<string, number>;
+    latenciesMs: number[];
+}
+
+/**
+ * Sends requests in a loop (one at a time per URL, bounded by `maxMs`) until
+ * stopped: what users see while a deploy runs.
+ */
+export function requestLoop(urls: string[], maxMs = 600_000): { stop(): Promise<LoadReport> } {
+    const report: LoadReport = { total: 0, failed: 0, failures: [], versions: {}, latenciesMs: [] };
+    let running = true;
+    const deadline = Date.now() + maxMs;
+    const loops = urls.map(async (url) => {
+        while (running && Date.now() < deadline) {
+            const started = Date.now();
+            try {
+                const r = await get(url);
+                report.total++;
+                report.latenciesMs.push(Date.now() - started);
+                if (r.status >= 200 && r.status < 300) report.versions[r.body.trim()] = (report.versions[r.body.trim()] ?? 0) + 1;
+                else { report.failed++; report.failures.push(`${url}: ${r.status} ${r.body.slice(0, 80)}`); }
+            } catch (e) {
+                report.total++;
+                report.failed++;
+                report.failures.push(`${url}: ${(e as Error).message}`);
+            }
+            await new Promise((r) => setTimeout(r, 20));
+        }
+    });
+    return {
+        stop: async () => {
+            running = false;
+            await Promise.all(loops);
+            return report;
+        },
+    };
+}
+
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+        try {
+            const v = await probe();
+            if (v !== undefined) return v;
+        } catch { /* retry */ }
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+        await new Promise((r) => setTimeout(r, 500));
+    }
+}
