@@ -4,7 +4,7 @@ import {
 } from "../config/resolve";
 import type { KamalAppConfig } from "../config/schema";
 import { connectionTo } from "./connection";
-import { RoleContainer, TrafficSwitch } from "./resources";
+import { RoleContainer, RoleHook, TrafficSwitch } from "./resources";
 
 export interface KamalRoleArgs {
     /** The whole validated app config (KamalApp parses it once). */
@@ -16,10 +16,15 @@ export interface KamalRoleArgs {
     bootAfter?: pulumi.Input<pulumi.Resource>[];
 }
 
-/** One role of an app: on each host, container -> traffic switch. */
+/**
+ * One role of an app. On each host: container (booted, healthy, no traffic)
+ * -> post-app-boot hook -> traffic switch; `after-traffic` hooks follow the
+ * switch. Nothing here waits on another role unless `bootAfter` says so.
+ */
 export class KamalRole extends pulumi.ComponentResource {
     readonly containers: RoleContainer[] = [];
     readonly switches: TrafficSwitch[] = [];
+    readonly hooks: RoleHook[] = [];
     /** What roles booting after this one wait for. */
     readonly gate: pulumi.Resource[];
 
@@ -31,11 +36,12 @@ export class KamalRole extends pulumi.ComponentResource {
         const version = app.version !== undefined ? pulumi.output(app.version) : image.apply(versionOf);
         const proxy = proxyTarget(app, role);
 
-        cfg.hosts.map(hostEntry).forEach(({ host, tags }, i) => {
-            const key = hostKey(host, i);
-            const connection = connectionTo(app.ssh, host);
+        const hosts = cfg.hosts.map(hostEntry).map(({ host, tags }, i) => ({ key: hostKey(host, i), tags, connection: connectionTo(app.ssh, host) }));
+        const health = roleHealth(app, role);
+
+        for (const { key, tags, connection } of hosts) {
             const env = roleEnv(app, role, tags);
-            const container = new RoleContainer(`${name}-${key}`, {
+            this.containers.push(new RoleContainer(`${name}-${key}`, {
                 connection,
                 service: app.service,
                 role,
@@ -49,30 +55,67 @@ export class KamalRole extends pulumi.ComponentResource {
                 volumes: roleVolumes(app, role),
                 options: cfg.options ?? {},
                 logging: cfg.logging ?? app.logging,
-                registry: app.registry ? pulumi.secret(pulumi.output(app.registry)) as any : undefined,
-                health: roleHealth(app, role),
+                registry: app.registry ? (pulumi.secret(pulumi.output(app.registry)) as pulumi.Output<any>) : undefined,
+                health,
             }, {
                 parent: this,
                 dependsOn: [...(args.proxies?.[key] ? [args.proxies[key]] : []), ...(args.bootAfter ?? [])],
-            });
-            this.containers.push(container);
+            }));
+        }
 
-            const release = new TrafficSwitch(`${name}-${key}`, {
-                connection,
+        const hook = cfg.hooks?.postAppBoot;
+        const target = (i: number) => pulumi.all([hosts[i].connection, this.containers[i].containerId, this.containers[i].containerName, this.containers[i].healthyAt])
+            .apply(([connection, containerId, containerName, healthyAt]) => ({ connection, containerId, containerName, healthyAt }));
+        const newHook = (suffix: string, targets: number[], dependsOn: pulumi.Resource[]) => {
+            const h = new RoleHook(`${name}-post-app-boot${suffix}`, {
+                service: app.service, role, destination: app.destination, version,
+                command: hook!.command, when: hook!.when, runOn: hook!.runOn, timeout: hook!.timeout, env: hook!.env,
+                targets: pulumi.secret(pulumi.all(targets.map(target))),
+                health,
+                proxy,
+            }, { parent: this, dependsOn });
+            this.hooks.push(h);
+            return h;
+        };
+        const newSwitch = (i: number, dependsOn: pulumi.Resource[]) => {
+            const s = new TrafficSwitch(`${name}-${hosts[i].key}`, {
+                connection: hosts[i].connection,
                 service: app.service,
                 role,
                 destination: app.destination,
-                containerId: container.containerId,
-                containerName: container.containerName,
+                containerId: this.containers[i].containerId,
+                containerName: this.containers[i].containerName,
                 proxy,
                 stopTimeout: cfg.stopTimeout,
                 retainContainers: app.retainContainers,
-            }, { parent: this, dependsOn: [container] });
-            this.switches.push(release);
-        });
+            }, { parent: this, dependsOn: [this.containers[i], ...dependsOn] });
+            this.switches[i] = s;
+            return s;
+        };
+        const all = hosts.map((_, i) => i);
 
-        // As in Kamal, waiting roles go once the first host's container is healthy.
-        this.gate = [this.containers[0]];
+        if (!hook) {
+            all.forEach((i) => newSwitch(i, []));
+        } else if (hook.when === "paused") {
+            // Every host paused and switched together around one hook run.
+            const h = newHook("", all, this.containers);
+            all.forEach((i) => newSwitch(i, [h]));
+        } else if (hook.when === "before-traffic") {
+            if (hook.runOn === "all") all.forEach((i) => newSwitch(i, [newHook(`-${hosts[i].key}`, [i], [this.containers[i]])]));
+            else {
+                const h = newHook("", [0], [this.containers[0]]);
+                all.forEach((i) => newSwitch(i, [h]));
+            }
+        } else if (hook.runOn === "all") {
+            all.forEach((i) => newHook(`-${hosts[i].key}`, [i], [newSwitch(i, [])]));
+        } else {
+            // after-traffic once: the first host switches, the hook runs there, then the others switch.
+            const h = newHook("", [0], [newSwitch(0, [])]);
+            all.slice(1).forEach((i) => newSwitch(i, [h]));
+        }
+
+        // Roles that boot after this one wait for its hook, or (as in Kamal) its first healthy container.
+        this.gate = this.hooks.length ? [...this.hooks] : [this.containers[0]];
         this.registerOutputs({ containers: this.containers.map((c) => c.containerName) });
     }
 }

@@ -2,6 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { providerStub } from "../provider/stub";
 import type { ContainerInputs } from "../provider/resources/container";
+import type { HookInputs, HookRun } from "../provider/resources/hook";
 import type { ProxyInputs } from "../provider/resources/proxy";
 import type { ReleaseInputs } from "../provider/resources/release";
 
@@ -32,5 +33,14 @@ export class TrafficSwitch extends pulumi.dynamic.Resource {
     constructor(name: string, props: Inputs<ReleaseInputs>, opts?: pulumi.CustomResourceOptions) {
         super(providerStub("Release"), name, { ...props, retired: undefined, switchedAt: undefined },
             { ...opts, additionalSecretOutputs: ["connection"] }, MODULE, "TrafficSwitch");
+    }
+}
+
+/** A role's post-app-boot hook run: preview shows where it will run and diffs its command. */
+export class RoleHook extends pulumi.dynamic.Resource {
+    declare readonly runs: pulumi.Output<HookRun[]>;
+    constructor(name: string, props: Inputs<HookInputs>, opts?: pulumi.CustomResourceOptions) {
+        super(providerStub("Hook"), name, { ...props, runs: undefined },
+            { ...opts, additionalSecretOutputs: ["targets"] }, MODULE, "PostAppBootHook");
     }
 }

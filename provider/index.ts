@@ -3,6 +3,7 @@
  * installed package (see stub.ts), never serialized into state.
  */
 import { containerProvider } from "./resources/container";
+import { hookProvider } from "./resources/hook";
 import { proxyProvider } from "./resources/proxy";
 import { releaseProvider } from "./resources/release";
 
@@ -10,9 +11,11 @@ export const providers = {
     Container: containerProvider,
     Proxy: proxyProvider,
     Release: releaseProvider,
+    Hook: hookProvider,
 };
 export type ProviderKind = keyof typeof providers;
 
 export * as docker from "./commands/docker";
 export * as kamalProxy from "./commands/proxy";
 export * as shell from "./commands/shell";
+export * as hooks from "./commands/hook";

@@ -1,0 +1,37 @@
+/** Pure builders for running a role's post-app-boot hook inside its new container. */
+import { Argv, exec } from "./docker";
+import * as proxy from "./proxy";
+import { join } from "./shell";
+
+/** A string runs through `sh -c` (as Kamal users write hooks); an argv runs as is, no shell. */
+export function hookArgv(command: string | string[]): string[] {
+    return typeof command === "string" ? ["sh", "-c", command] : command;
+}
+
+/** `docker exec` of the hook, tagged with a unique id so a timeout can find and stop it. */
+export function runHook(container: string, command: string | string[], env: Record<string, string>, hookId: string): Argv {
+    return exec(container, hookArgv(command), { ...env, KAMAL_HOOK_ID: hookId });
+}
+
+/**
+ * Killing `docker exec`'s client does not stop the process inside the
+ * container, so a timed-out hook is found by its KAMAL_HOOK_ID and signalled.
+ */
+export function killHook(container: string, hookId: string, signal: "TERM" | "KILL" = "TERM"): Argv {
+    const script = `for p in /proc/[0-9]*; do if tr '\\0' '\\n' < "$p/environ" 2>/dev/null | grep -qx "KAMAL_HOOK_ID=$1"; then kill -${signal} "\${p#/proc/}" 2>/dev/null; fi; done; true`;
+    return exec(container, ["sh", "-c", script, "sh", hookId]);
+}
+
+/**
+ * A dead man's switch on the host for a paused switch: if the deploying
+ * process dies (crash, SIGKILL, lost SSH) and never disarms it, it puts the
+ * previous container back (when there was one) and resumes traffic.
+ * Prints the watchdog's PID.
+ */
+export function armWatchdog(service: string, rollback: Argv | undefined, seconds: number): Argv {
+    const actions = [...(rollback ? [join(rollback)] : []), join(proxy.resume(service))].join("; ");
+    const body = `sleep ${Math.ceil(seconds)}; ${actions}`;
+    return ["sh", "-c", `nohup sh -c "$1" >/dev/null 2>&1 </dev/null & echo $!`, "sh", body];
+}
+
+export const disarmWatchdog = (pid: number): Argv => ["kill", String(pid)];

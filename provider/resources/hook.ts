@@ -1,0 +1,253 @@
+/**
+ * A role's post-app-boot hook: `docker exec` in the role's new container the
+ * moment it is healthy. Before traffic (default), after traffic, or around a
+ * paused switch. It never waits for another role.
+ */
+import { randomUUID } from "node:crypto";
+import type * as pulumi from "@pulumi/pulumi";
+import * as docker from "../commands/docker";
+import * as hookCmd from "../commands/hook";
+import * as proxyCmd from "../commands/proxy";
+import { Health, inspect, listRole, waitHealthy } from "../operations";
+import { run, SshTarget, tail, Transport, TransportError } from "../transport";
+import { changedKeys, progress, transport } from "./common";
+
+export interface HookTarget {
+    connection: SshTarget;
+    containerId: string;
+    containerName: string;
+    healthyAt: number;
+}
+
+export interface HookInputs {
+    service: string;
+    role: string;
+    destination?: string;
+    version: string;
+    command: string | string[];
+    when: "before-traffic" | "after-traffic" | "paused";
+    runOn: "primary" | "all";
+    timeout: number;
+    env: Record<string, string>;
+    /** Where the hook runs; for `paused`, every host of the role (all are paused and switched together). */
+    targets: HookTarget[];
+    health: Health;
+    /** For `paused`: the role's kamal-proxy service and switch settings. */
+    proxy?: Omit<proxyCmd.DeployTarget, "target"> & { appPort: number };
+}
+
+export interface HookRun {
+    host: string;
+    container: string;
+    exitCode: number;
+    durationMs: number;
+    /** From the container passing its health check to the hook starting. */
+    healthyToStartMs: number;
+    startedAt: number;
+    outputTail: string;
+}
+
+export interface HookOutputs extends HookInputs {
+    runs: HookRun[];
+}
+
+/** Changing these re-runs the hook (in the current container when it did not change). */
+const RERUN_ON: (keyof HookInputs)[] = ["command", "env", "targets", "version", "runOn"];
+
+export class HookFailedError extends Error {
+    constructor(readonly role: string, readonly host: string, readonly detail: string, readonly output: string) {
+        super(`post-app-boot hook of role "${role}" failed on ${host}: ${detail}${output ? `\n--- hook output (last lines) ---\n${output}` : ""}`);
+        this.name = "HookFailedError";
+    }
+}
+
+/** Interrupts (the engine stopping the provider) abort hooks so cleanup runs: resume, roll back. */
+const interrupted = new AbortController();
+let handlersInstalled = false;
+function installInterruptHandlers(): void {
+    if (handlersInstalled) return;
+    handlersInstalled = true;
+    for (const sig of ["SIGINT", "SIGTERM"] as const) {
+        process.on(sig, () => {
+            interrupted.abort();
+            // Give in-flight cleanup a moment, then go as the engine asked.
+            setTimeout(() => process.exit(130), 15_000).unref();
+        });
+    }
+}
+
+const hostOf = (t: HookTarget) => t.connection.host;
+
+function where(i: HookInputs): HookTarget[] {
+    return i.runOn === "all" ? i.targets : i.targets.slice(0, 1);
+}
+
+export const hookProvider: pulumi.dynamic.ResourceProvider = {
+    async diff(_id, olds: HookOutputs, news: HookInputs) {
+        const replaces = changedKeys(olds, news, RERUN_ON);
+        const changes = replaces.length > 0 || changedKeys(olds, news, ["when", "timeout", "health", "proxy"]).length > 0;
+        return { changes, replaces };
+    },
+
+    async create(inputs: HookInputs) {
+        installInterruptHandlers();
+        const runs = inputs.when === "paused" ? await runPaused(inputs) : await runAll(inputs);
+        return { id: `${inputs.service}-${inputs.role}-post-app-boot-${randomUUID().slice(0, 8)}`, outs: { ...inputs, runs } satisfies HookOutputs };
+    },
+
+    async update(_id, olds: HookOutputs, news: HookInputs) {
+        // Only when/timeout/health settings changed: nothing to run again.
+        return { outs: { ...news, runs: olds.runs } };
+    },
+
+    async delete() {
+        // A hook's effects (a migration) are not undone by removing it from the stack.
+    },
+};
+
+async function runAll(i: HookInputs): Promise<HookRun[]> {
+    const targets = where(i);
+    return Promise.all(targets.map(async (target) => {
+        const t = transport(target.connection);
+        await ensureRunningAndHealthy(t, target, i.health);
+        try {
+            return await execHook(t, i, target);
+        } catch (e) {
+            if (i.when === "before-traffic") {
+                // It never took traffic; stop it so a worker does not keep running on a failed release.
+                await t.exec(docker.stop(target.containerId, 10)).catch(() => undefined);
+            }
+            throw e;
+        }
+    }));
+}
+
+/** A retry may find the container stopped by the failed attempt: start it and check health again. */
+async function ensureRunningAndHealthy(t: Transport, target: HookTarget, health: Health): Promise<void> {
+    const state = await inspect(t, target.containerId);
+    if (!state) throw new TransportError(t.host, `container ${target.containerName} is gone; run \`pulumi refresh\` then \`pulumi up\` to boot it again`);
+    if (state.running) return;
+    await run(t, docker.start(target.containerId));
+    await waitHealthy(t, target.containerId, health);
+}
+
+async function execHook(t: Transport, i: HookInputs, target: HookTarget): Promise<HookRun> {
+    const hookId = randomUUID();
+    const tag = `[${i.role}@${t.host} post-app-boot]`;
+    const env = {
+        ...i.env,
+        KAMAL_SERVICE: i.service,
+        KAMAL_ROLE: i.role,
+        KAMAL_HOST: target.connection.host,
+        KAMAL_VERSION: i.version,
+        KAMAL_CONTAINER_NAME: target.containerName,
+        ...(i.destination ? { KAMAL_DESTINATION: i.destination } : {}),
+    };
+    const startedAt = Date.now();
+    progress(`${tag} running in ${target.containerName}: ${typeof i.command === "string" ? i.command : i.command.join(" ")}`);
+    let output = "";
+    const lines = lineTagger(tag, (text) => { output += text; });
+    try {
+        const result = await t.exec(hookCmd.runHook(target.containerId, i.command, env, hookId), {
+            timeoutMs: i.timeout * 1000,
+            signal: interrupted.signal,
+            onStdout: lines.push,
+            onStderr: lines.push,
+        });
+        lines.flush();
+        const run: HookRun = {
+            host: t.host,
+            container: target.containerName,
+            exitCode: result.code,
+            durationMs: Date.now() - startedAt,
+            healthyToStartMs: Math.max(0, startedAt - target.healthyAt),
+            startedAt,
+            outputTail: tail(output, 20),
+        };
+        if (result.code !== 0) throw new HookFailedError(i.role, t.host, `exit ${result.code} after ${(run.durationMs / 1000).toFixed(1)}s`, run.outputTail);
+        progress(`${tag} done in ${(run.durationMs / 1000).toFixed(1)}s`);
+        return run;
+    } catch (e) {
+        lines.flush();
+        if (e instanceof HookFailedError) throw e;
+        // Timeout, interrupt or lost connection: the process may still run in the container; stop it.
+        await t.exec(hookCmd.killHook(target.containerId, hookId), { timeoutMs: 15_000 }).catch(() => undefined);
+        throw new HookFailedError(i.role, t.host, (e as Error).message.replace(`${t.host}: `, ""), tail(output, 20));
+    }
+}
+
+/** Streams output live, one tagged line at a time. */
+function lineTagger(tag: string, sink: (text: string) => void) {
+    let partial = "";
+    return {
+        push: (text: string) => {
+            sink(text);
+            const parts = (partial + text).split("\n");
+            partial = parts.pop() ?? "";
+            for (const line of parts) progress(`${tag} ${line}`);
+        },
+        flush: () => {
+            if (partial) progress(`${tag} ${partial}`);
+            partial = "";
+        },
+    };
+}
+
+interface PausedHost {
+    t: Transport;
+    target: HookTarget;
+    previous?: string;
+    paused: boolean;
+    watchdog?: number;
+}
+
+/**
+ * Pause every host's route for the role (requests are held, not failed),
+ * switch all to the new containers, run the hook, resume. On any failure:
+ * routes go back to the previous containers, then resume. Always resumed.
+ */
+async function runPaused(i: HookInputs): Promise<HookRun[]> {
+    if (!i.proxy) throw new Error(`role "${i.role}" is not behind kamal-proxy: the paused hook mode needs a proxied role; use before-traffic`);
+    const { appPort, ...route } = i.proxy;
+    const service = route.service;
+    const maxPause = i.timeout + route.deployTimeout + 30;
+    const hosts: PausedHost[] = i.targets.map((target) => ({ t: transport(target.connection), target, paused: false }));
+    const targetOf = (id: string) => `${id.slice(0, 12)}:${appPort}`;
+
+    try {
+        for (const h of hosts) await ensureRunningAndHealthy(h.t, h.target, i.health);
+        for (const h of hosts) {
+            const others = (await listRole(h.t, i)).filter((c) => c.state === "running" && !h.target.containerId.startsWith(c.id) && !c.id.startsWith(h.target.containerId));
+            h.previous = others[0]?.id;
+            if (!h.previous) continue; // first deploy: nothing serves yet, nothing to hold
+            const rollback = proxyCmd.deploy({ ...route, target: targetOf(h.previous) });
+            h.watchdog = Number((await run(h.t, hookCmd.armWatchdog(service, rollback, maxPause + 15))).trim());
+            await run(h.t, proxyCmd.pause(service, route.drainTimeout, maxPause));
+            h.paused = true;
+            progress(`[${i.role}@${h.t.host}] paused ${service}`);
+        }
+        for (const h of hosts) await run(h.t, proxyCmd.deploy({ ...route, target: targetOf(h.target.containerId) }));
+        const runs: HookRun[] = [];
+        for (const target of where(i)) runs.push(await execHook(transport(target.connection), i, target));
+        return runs;
+    } catch (e) {
+        for (const h of hosts) {
+            if (!h.paused && h.previous) continue;
+            const back = h.previous
+                ? proxyCmd.deploy({ ...route, target: targetOf(h.previous) })
+                : proxyCmd.remove(service);
+            const r = await h.t.exec(back).catch((err) => ({ code: 1, stderr: String(err), stdout: "" }));
+            if (r.code !== 0) progress(`[${i.role}@${h.t.host}] could not restore the previous route: ${tail(r.stderr, 3)}`);
+            await h.t.exec(docker.stop(h.target.containerId, 10)).catch(() => undefined);
+        }
+        throw e;
+    } finally {
+        for (const h of hosts) {
+            if (h.paused) {
+                await h.t.exec(proxyCmd.resume(service)).catch(() => undefined);
+                progress(`[${i.role}@${h.t.host}] resumed ${service}`);
+            }
+            if (h.watchdog) await h.t.exec(hookCmd.disarmWatchdog(h.watchdog)).catch(() => undefined);
+        }
+    }
+}
