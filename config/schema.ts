@@ -186,6 +186,11 @@ export const appSchema = z.strictObject({
             }
         }
     }
+    for (const [role, cfg] of Object.entries(app.roles)) {
+        if (cfg.hooks?.postAppBoot?.when === "paused" && !isProxied(app, role)) {
+            ctx.addIssue({ code: "custom", path: ["roles", role, "hooks", "postAppBoot", "when"], message: `"paused" holds kamal-proxy traffic, but role "${role}" is not behind kamal-proxy; use "before-traffic" or set roles.${role}.proxy: true` });
+        }
+    }
     const cycle = findCycle(bootOrder(app));
     if (cycle) ctx.addIssue({ code: "custom", path: ["roles"], message: `bootAfter forms a cycle: ${cycle.join(" -> ")}; remove one of these dependencies` });
     if (app.roles[app.primaryRole] === undefined && app.primaryRole !== "web") {
