@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# All tests: unit tests, then end-to-end tests on the real test bed (Docker
+# engine, SSH hosts running Docker, kamal-proxy, registry, Pulumi engine),
+# which this script starts and tears down.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+npm run build --silent
+echo "== unit tests"
+npx mocha 'dist/test/unit/**/*.test.js'
+
+echo "== test bed"
+export PULUMI_CLI_DIR="$(bash scripts/testbed/pulumi-cli.sh)"
+bash scripts/testbed/up.sh
+[ -n "${KEEP_TESTBED:-}" ] || trap 'bash scripts/testbed/down.sh' EXIT
+
+echo "== end-to-end tests"
+npx mocha --timeout 900000 --slow 60000 'dist/test/e2e/**/*.test.js'
