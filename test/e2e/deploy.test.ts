@@ -48,7 +48,7 @@ describe("deploying web + worker to two SSH hosts", function () {
         await s.up();
         for (const host of [h1, h2]) {
             const ps = onHost(tb, host, `docker ps --filter label=service=shop --format '{{.Names}} {{.Label "role"}} {{.Label "destination"}}'`);
-            assert.deepEqual(ps.trim().split("\n").sort(), ["shop-web-v1 web ", "shop-worker-v1 worker "]);
+            assert.deepEqual(ps.trim().split("\n").map((l) => l.trim()).sort(), ["shop-web-v1 web", "shop-worker-v1 worker"]);
             assert.equal(onHost(tb, host, "docker inspect --format '{{.HostConfig.RestartPolicy.Name}} {{range $k, $v := .NetworkSettings.Networks}}{{$k}}{{end}}' shop-web-v1").trim(), "unless-stopped kamal");
             const env = onHost(tb, host, "docker inspect --format '{{json .Config.Env}}' shop-worker-v1");
             for (const v of ["KAMAL_CONTAINER_NAME=shop-worker-v1", "KAMAL_VERSION=v1", `KAMAL_HOST=${host}`, "GREETING=hello", `API_TOKEN=${SECRET}`]) {

@@ -1,0 +1,329 @@
+/**
+ * Component wiring under Pulumi's mocks: which resources a KamalApp registers,
+ * their inputs, and their dependencies (read off the mock monitor's register
+ * requests, where `dependsOn` shows up as dependency URNs).
+ */
+import assert from "node:assert/strict";
+import * as pulumi from "@pulumi/pulumi";
+import { KamalApp, KamalAppArgs } from "../../components/KamalApp";
+import { KamalProxy } from "../../components/KamalProxy";
+import { KamalConfigError } from "../../config/validate";
+
+interface Registered {
+    type: string;
+    name: string;
+    inputs: Record<string, any>;
+    /** Dependencies as `ShortType::name`. */
+    deps: string[];
+}
+
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+const isSecret = (v: unknown) => typeof v === "object" && v !== null && (v as any)[SECRET_SIG] === "1b47061264138c4ac30d75fd1eb44270";
+const reveal = (v: any) => (isSecret(v) ? v.value : v);
+
+/** `urn:pulumi:stack::proj::a:b:Parent$pkg:mod:Type::name` -> `Type::name`. */
+const short = (urn: string) => {
+    const [, , types, name] = urn.split("::");
+    return `${types.split("$").pop()!.split(":").pop()}::${name}`;
+};
+
+let registered: Registered[];
+
+beforeEach(async () => {
+    registered = [];
+    const pending = new Map<string, string[]>();
+    await pulumi.runtime.setMocks({
+        newResource: (args) => {
+            registered.push({ type: args.type, name: args.name, inputs: args.inputs, deps: pending.get(`${args.type}::${args.name}`) ?? [] });
+            return { id: args.custom ? `${args.name}-id` : undefined, state: args.inputs };
+        },
+        call: () => ({}),
+    }, "project", "stack", false);
+    // The mock API does not pass dependencies on; the register request carries them.
+    const monitor = pulumi.runtime.getMonitor() as any;
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req: any, callback: unknown) => {
+        pending.set(`${req.getType()}::${req.getName()}`, req.getDependenciesList().map(short));
+        return register(req, callback);
+    };
+});
+
+const settled = (o: pulumi.Output<unknown>) => new Promise<void>((resolve) => o.apply(() => resolve()));
+
+/** Builds the app and waits until every resource it made is registered. */
+async function deploy(name: string, args: KamalAppArgs): Promise<KamalApp> {
+    const app = new KamalApp(name, args);
+    const outputs: pulumi.Output<unknown>[] = [app.urn];
+    for (const role of Object.values(app.roles)) {
+        outputs.push(role.urn, ...[...role.containers, ...role.switches, ...role.hooks].map((r) => r.urn));
+    }
+    for (const p of Object.values(app.proxies)) outputs.push(p.urn, p.instance.urn);
+    await Promise.all(outputs.map(settled));
+    return app;
+}
+
+const ofType = (type: string) => registered.filter((r) => r.type === `pulumi-nodejs:dynamic/kamal:${type}`);
+const named = (type: string, name: string) => {
+    const r = ofType(type).find((x) => x.name === name);
+    assert.ok(r, `no ${type} ${name}; have ${ofType(type).map((x) => x.name).join(", ")}`);
+    return r;
+};
+const names = (type: string) => ofType(type).map((r) => r.name).sort();
+const depsOf = (type: string, name: string) => [...named(type, name).deps].sort();
+
+const base = (roles: KamalAppArgs["roles"], extra: Partial<KamalAppArgs> = {}): KamalAppArgs => ({
+    service: "shop",
+    image: "registry.example.com/shop:v7",
+    roles,
+    ...extra,
+});
+
+describe("KamalApp wiring", function () {
+    this.timeout(20_000); // serializing the provider stubs takes a moment the first time
+
+    it("registers its components and the named dynamic resource types", async () => {
+        await deploy("demo", base({ web: { hosts: ["h1"], hooks: { postAppBoot: "bin/migrate" } } }));
+        assert.deepEqual(registered.map((r) => `${r.type} ${r.name}`).sort(), [
+            "pulumi-kamal:index:KamalApp demo",
+            "pulumi-kamal:index:KamalProxy demo-proxy-h1",
+            "pulumi-kamal:index:KamalRole demo-web",
+            "pulumi-nodejs:dynamic/kamal:KamalProxy demo-proxy-h1",
+            "pulumi-nodejs:dynamic/kamal:PostAppBootHook demo-web-post-app-boot",
+            "pulumi-nodejs:dynamic/kamal:RoleContainer demo-web-h1",
+            "pulumi-nodejs:dynamic/kamal:TrafficSwitch demo-web-h1",
+        ]);
+    });
+
+    it("one kamal-proxy per distinct proxied host, shared by the roles on it", async () => {
+        const app = await deploy("demo", base({
+            web: { hosts: ["h1", "h2"] },
+            api: { hosts: ["h2", "h3"], proxy: true },
+            jobs: { hosts: ["h1", "h4"] },
+        }, { proxyImage: "basecamp/kamal-proxy:v0.9.3", proxyPorts: { http: 8080, https: 8443 } }));
+        assert.deepEqual(Object.keys(app.proxies).sort(), ["h1", "h2", "h3"]);
+        assert.deepEqual(names("KamalProxy"), ["demo-proxy-h1", "demo-proxy-h2", "demo-proxy-h3"]);
+        assert.deepEqual(named("KamalProxy", "demo-proxy-h3").inputs, {
+            __provider: named("KamalProxy", "demo-proxy-h3").inputs.__provider,
+            connection: { host: "h3", user: "root", port: 22, verifyHostKey: true },
+            image: "basecamp/kamal-proxy:v0.9.3",
+            httpPort: 8080,
+            httpsPort: 8443,
+        });
+        // containers boot after their host's proxy; unproxied roles wait for no proxy
+        assert.ok(depsOf("RoleContainer", "demo-web-h2").includes("KamalProxy::demo-proxy-h2"));
+        assert.ok(depsOf("RoleContainer", "demo-api-h2").includes("KamalProxy::demo-proxy-h2"));
+        assert.ok(depsOf("RoleContainer", "demo-api-h3").includes("KamalProxy::demo-proxy-h3"));
+        assert.ok(!depsOf("RoleContainer", "demo-jobs-h1").some((d) => d.startsWith("KamalProxy::")));
+    });
+
+    it("a container and a traffic switch per role and host, with resolved inputs", async () => {
+        await deploy("demo", base({
+            web: { hosts: ["h1", "h2"], labels: { tier: "web" } },
+            jobs: { hosts: [{ host: "h3", tags: ["big"] }], cmd: "bin/jobs --queue 'low priority'", proxy: false, stopTimeout: 45 },
+        }, {
+            ssh: { user: "deploy", port: 2222 },
+            env: { clear: { RAILS_ENV: "production" }, tags: { big: { clear: { THREADS: "16" } } } },
+            volumes: ["/data:/data"],
+            logging: { driver: "journald" },
+            retainContainers: 3,
+        }));
+        assert.deepEqual(names("RoleContainer"), ["demo-jobs-h3", "demo-web-h1", "demo-web-h2"]);
+        assert.deepEqual(names("TrafficSwitch"), ["demo-jobs-h3", "demo-web-h1", "demo-web-h2"]);
+        assert.deepEqual(names("PostAppBootHook"), []);
+
+        const jobs = named("RoleContainer", "demo-jobs-h3").inputs;
+        assert.equal(jobs.service, "shop");
+        assert.equal(jobs.role, "jobs");
+        assert.equal(jobs.version, "v7");
+        assert.equal(jobs.image, "registry.example.com/shop:v7");
+        assert.deepEqual(jobs.cmd, ["bin/jobs", "--queue", "low priority"]);
+        assert.deepEqual(jobs.env, { RAILS_ENV: "production", THREADS: "16" });
+        assert.deepEqual(jobs.connection, { host: "h3", user: "deploy", port: 2222, verifyHostKey: true });
+        assert.deepEqual(jobs.volumes, ["/data:/data"]);
+        assert.deepEqual(jobs.logging, { driver: "journald" });
+        assert.deepEqual(jobs.health, { kind: "docker", readinessDelay: 7, deployTimeout: 30 });
+
+        const web = named("RoleContainer", "demo-web-h1").inputs;
+        assert.deepEqual(web.env, { RAILS_ENV: "production" });
+        assert.deepEqual(web.labels, { tier: "web" });
+        assert.equal(web.health.kind, "proxy");
+        assert.equal(web.health.target.service, "shop-web");
+
+        const jobsSwitch = named("TrafficSwitch", "demo-jobs-h3").inputs;
+        assert.equal(jobsSwitch.proxy, undefined);
+        assert.equal(jobsSwitch.stopTimeout, 45);
+        assert.equal(jobsSwitch.retainContainers, 3);
+        assert.equal(named("TrafficSwitch", "demo-web-h1").inputs.proxy.service, "shop-web");
+        // each switch follows its own container
+        assert.deepEqual(depsOf("TrafficSwitch", "demo-web-h2"), ["RoleContainer::demo-web-h2"]);
+    });
+
+    it("an explicit version wins over the image tag; a destination joins the proxy service name", async () => {
+        await deploy("demo", base({ web: { hosts: ["h1"] } }, { version: "2024.1", destination: "staging" }));
+        const c = named("RoleContainer", "demo-web-h1").inputs;
+        assert.equal(c.version, "2024.1");
+        assert.equal(c.destination, "staging");
+        assert.equal(named("TrafficSwitch", "demo-web-h1").inputs.proxy.service, "shop-web-staging");
+    });
+
+    describe("post-app-boot hooks", () => {
+        const withHook = (postAppBoot: object) => base({ web: { hosts: ["h1", "h2", "h3"], hooks: { postAppBoot: postAppBoot as never } } });
+
+        it("before-traffic, primary: one hook after the first container; every switch waits for it", async () => {
+            await deploy("demo", withHook({ command: "bin/migrate" }));
+            assert.deepEqual(names("PostAppBootHook"), ["demo-web-post-app-boot"]);
+            const hook = named("PostAppBootHook", "demo-web-post-app-boot").inputs;
+            assert.equal(hook.command, "bin/migrate");
+            assert.equal(hook.when, "before-traffic");
+            assert.equal(hook.runOn, "primary");
+            assert.equal(hook.timeout, 300);
+            assert.deepEqual(reveal(hook.targets).map((t: any) => t.connection.host), ["h1"]);
+            assert.deepEqual(depsOf("PostAppBootHook", "demo-web-post-app-boot"), ["RoleContainer::demo-web-h1"]);
+            for (const h of ["h1", "h2", "h3"]) {
+                assert.deepEqual(depsOf("TrafficSwitch", `demo-web-${h}`), [`PostAppBootHook::demo-web-post-app-boot`, `RoleContainer::demo-web-${h}`]);
+            }
+        });
+
+        it("before-traffic, all: one hook per host, each between its container and its switch", async () => {
+            await deploy("demo", withHook({ command: ["bin/warm", "--cache"], runOn: "all" }));
+            assert.deepEqual(names("PostAppBootHook"), ["demo-web-post-app-boot-h1", "demo-web-post-app-boot-h2", "demo-web-post-app-boot-h3"]);
+            for (const h of ["h1", "h2", "h3"]) {
+                const hook = named("PostAppBootHook", `demo-web-post-app-boot-${h}`);
+                assert.deepEqual(reveal(hook.inputs.targets).map((t: any) => t.connection.host), [h]);
+                assert.deepEqual(hook.inputs.command, ["bin/warm", "--cache"]);
+                assert.deepEqual([...hook.deps].sort(), [`RoleContainer::demo-web-${h}`]);
+                assert.deepEqual(depsOf("TrafficSwitch", `demo-web-${h}`), [`PostAppBootHook::demo-web-post-app-boot-${h}`, `RoleContainer::demo-web-${h}`]);
+            }
+        });
+
+        it("paused: one hook over every host, after all containers; all switches wait for it", async () => {
+            await deploy("demo", withHook({ command: "bin/migrate", when: "paused", timeout: 60 }));
+            assert.deepEqual(names("PostAppBootHook"), ["demo-web-post-app-boot"]);
+            const hook = named("PostAppBootHook", "demo-web-post-app-boot");
+            assert.deepEqual(reveal(hook.inputs.targets).map((t: any) => t.connection.host), ["h1", "h2", "h3"]);
+            assert.equal(hook.inputs.timeout, 60);
+            assert.equal(hook.inputs.proxy.service, "shop-web");
+            assert.deepEqual([...hook.deps].sort(), ["RoleContainer::demo-web-h1", "RoleContainer::demo-web-h2", "RoleContainer::demo-web-h3"]);
+            for (const h of ["h1", "h2", "h3"]) assert.ok(depsOf("TrafficSwitch", `demo-web-${h}`).includes("PostAppBootHook::demo-web-post-app-boot"));
+        });
+
+        it("after-traffic, primary: the first host switches, the hook runs there, then the others switch", async () => {
+            await deploy("demo", withHook({ command: "bin/notify", when: "after-traffic" }));
+            assert.deepEqual(names("PostAppBootHook"), ["demo-web-post-app-boot"]);
+            // (its targets read the container's outputs, hence that dependency too)
+            assert.deepEqual(depsOf("PostAppBootHook", "demo-web-post-app-boot"), ["RoleContainer::demo-web-h1", "TrafficSwitch::demo-web-h1"]);
+            assert.deepEqual(depsOf("TrafficSwitch", "demo-web-h1"), ["RoleContainer::demo-web-h1"]);
+            assert.deepEqual(depsOf("TrafficSwitch", "demo-web-h2"), ["PostAppBootHook::demo-web-post-app-boot", "RoleContainer::demo-web-h2"]);
+        });
+
+        it("after-traffic, all: one hook per host after its switch", async () => {
+            await deploy("demo", withHook({ command: "bin/notify", when: "after-traffic", runOn: "all" }));
+            assert.deepEqual(names("PostAppBootHook"), ["demo-web-post-app-boot-h1", "demo-web-post-app-boot-h2", "demo-web-post-app-boot-h3"]);
+            for (const h of ["h1", "h2", "h3"]) {
+                assert.deepEqual(depsOf("PostAppBootHook", `demo-web-post-app-boot-${h}`), [`RoleContainer::demo-web-${h}`, `TrafficSwitch::demo-web-${h}`]);
+                assert.deepEqual(depsOf("TrafficSwitch", `demo-web-${h}`), [`RoleContainer::demo-web-${h}`]);
+            }
+        });
+    });
+
+    describe("boot order between roles", () => {
+        it("non-primary roles wait for the primary's hook, or its first container without one", async () => {
+            await deploy("demo", base({
+                web: { hosts: ["h1", "h2"], hooks: { postAppBoot: "bin/migrate" } },
+                jobs: { hosts: ["h3"] },
+                cron: { hosts: ["h4"], bootAfter: ["jobs"] },
+                solo: { hosts: ["h5"], bootAfter: [] },
+            }));
+            assert.deepEqual(depsOf("RoleContainer", "demo-jobs-h3"), ["PostAppBootHook::demo-web-post-app-boot"]);
+            assert.deepEqual(depsOf("RoleContainer", "demo-cron-h4"), ["RoleContainer::demo-jobs-h3"]);
+            assert.deepEqual(depsOf("RoleContainer", "demo-solo-h5"), []);
+        });
+
+        it("a role booting after several waits for all of their gates", async () => {
+            await deploy("demo", base({
+                web: { hosts: ["h1"] },
+                jobs: { hosts: ["h2"], hooks: { postAppBoot: { command: "x", runOn: "all" } } },
+                cron: { hosts: ["h3"], bootAfter: ["web", "jobs"] },
+            }));
+            assert.deepEqual(depsOf("RoleContainer", "demo-cron-h3"), ["PostAppBootHook::demo-jobs-post-app-boot-h2", "RoleContainer::demo-web-h1"]);
+        });
+    });
+
+    it("hosts known only at deploy time are keyed by position", async () => {
+        const app = await deploy("demo", base({ web: { hosts: [pulumi.output("10.0.0.5"), "h2"] } }));
+        assert.deepEqual(names("RoleContainer"), ["demo-web-h2", "demo-web-host0"]);
+        assert.deepEqual(Object.keys(app.proxies).sort(), ["h2", "web-host0"]);
+        assert.deepEqual(names("KamalProxy"), ["demo-proxy-h2", "demo-proxy-web-host0"]);
+        assert.equal(named("RoleContainer", "demo-web-host0").inputs.connection.host, "10.0.0.5");
+        assert.ok(depsOf("RoleContainer", "demo-web-host0").includes("KamalProxy::demo-proxy-web-host0"));
+    });
+
+    it("secrets stay secret: secret env, registry, hook targets, and connections carrying a key", async () => {
+        await deploy("demo", base({ web: { hosts: ["h1"], hooks: { postAppBoot: "bin/migrate" } } }, {
+            env: { clear: { A: "1" }, secret: { DB_PASSWORD: "hunter2" } },
+            registry: { server: "ghcr.io", username: "bot", password: pulumi.secret("reg-pa55") },
+            ssh: { privateKey: pulumi.secret("-----BEGIN OPENSSH PRIVATE KEY-----") },
+        }));
+        const c = named("RoleContainer", "demo-web-h1").inputs;
+        assert.ok(isSecret(c.secretEnv));
+        assert.deepEqual(reveal(c.secretEnv), { DB_PASSWORD: "hunter2" });
+        assert.ok(!isSecret(c.env));
+        assert.ok(isSecret(c.registry));
+        assert.ok(isSecret(c.connection));
+        assert.equal(reveal(c.connection).privateKey, "-----BEGIN OPENSSH PRIVATE KEY-----");
+        assert.ok(isSecret(named("PostAppBootHook", "demo-web-post-app-boot").inputs.targets));
+        assert.ok(isSecret(named("KamalProxy", "demo-proxy-h1").inputs.connection));
+    });
+
+    it("without a private key the connection is not secret", async () => {
+        await deploy("demo", base({ web: { hosts: ["h1"] } }, { ssh: { keyPath: "~/.ssh/deploy" } }));
+        const conn = named("RoleContainer", "demo-web-h1").inputs.connection;
+        assert.ok(!isSecret(conn));
+        assert.equal(conn.keyPath, "~/.ssh/deploy");
+    });
+
+    it("an invalid config throws KamalConfigError at construction", () => {
+        assert.throws(() => new KamalApp("bad", base({ web: { hosts: ["root@h1"] } }, { retainContainers: 0 })), (e: Error) => {
+            assert.ok(e instanceof KamalConfigError);
+            assert.match(e.message, /^Invalid KamalApp "bad" configuration:\n {2}- roles\.web\.hosts\[0\]: .*\n {2}- retainContainers: /);
+            return true;
+        });
+    });
+
+    describe("the serialized provider", () => {
+        it("is the small stub that loads pulumi-kamal/provider by kind, the same for every resource of a kind", async () => {
+            await deploy("demo", base({ web: { hosts: ["h1", "h2"], hooks: { postAppBoot: "bin/migrate" } } }));
+            for (const [type, kind] of [["RoleContainer", "Container"], ["TrafficSwitch", "Release"], ["KamalProxy", "Proxy"], ["PostAppBootHook", "Hook"]]) {
+                const texts = new Set(ofType(type).map((r) => r.inputs.__provider));
+                assert.equal(texts.size, 1, `${type}: one provider text`);
+                const [text] = texts;
+                assert.equal(typeof text, "string");
+                assert.ok(text.length < 5000, `${type}: ${text.length} characters`);
+                assert.ok(text.includes(`kind: "${kind}"`), `${type} loads ${kind}`);
+                assert.ok(text.includes("pulumi-kamal/provider"));
+                for (const implementation of ["docker", "kamal-proxy", "ssh", "NodeSSH", "spawn", "zod"]) {
+                    assert.ok(!text.includes(implementation), `${type}'s serialized provider mentions ${implementation}`);
+                }
+            }
+        });
+
+        it("does not change with the app's config", async () => {
+            await deploy("one", base({ web: { hosts: ["h1"] } }));
+            const first = named("RoleContainer", "one-web-h1").inputs.__provider;
+            await deploy("two", base({ web: { hosts: ["h9"], cmd: "bin/other" } }, { service: "other", image: "x/y:z" }));
+            assert.equal(named("RoleContainer", "two-web-h9").inputs.__provider, first);
+        });
+    });
+});
+
+describe("KamalProxy component", () => {
+    it("defaults to kamal-proxy v0.9.2 on ports 80 and 443", async () => {
+        const p = new KamalProxy("edge", { connection: { host: "h1", user: "root", port: 22, verifyHostKey: true } });
+        await settled(p.instance.urn);
+        const instance = registered.find((r) => r.type === "pulumi-nodejs:dynamic/kamal:KamalProxy" && r.name === "edge")!;
+        assert.equal(instance.inputs.image, "basecamp/kamal-proxy:v0.9.2");
+        assert.equal(instance.inputs.httpPort, 80);
+        assert.equal(instance.inputs.httpsPort, 443);
+        assert.ok(registered.some((r) => r.type === "pulumi-kamal:index:KamalProxy" && r.name === "edge"));
+    });
+});
