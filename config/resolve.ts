@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Health } from "../provider/operations";
 import type { ReleaseInputs } from "../provider/resources/release";
 import { splitWords } from "../provider/commands/shell";
-import { isProxied, KamalAppConfig, ProxyConfig, RoleConfig } from "./schema";
+import { isProxied, KamalAppConfig, mergeProxy, ProxyConfig, RoleConfig } from "./schema";
 
 /** The version a new container is named by: the image's tag, or its digest's first 12 hex digits. */
 export function versionOf(image: string): string {
@@ -26,8 +26,7 @@ export function proxyServiceName(app: Pick<KamalAppConfig, "service" | "destinat
 export function roleProxy(app: KamalAppConfig, role: string): ProxyConfig | undefined {
     if (!isProxied(app, role)) return undefined;
     const own = app.roles[role].proxy;
-    const base: ProxyConfig = app.proxy ?? { appPort: 80, ssl: false, responseTimeout: 30, healthcheck: { path: "/up", interval: 1, timeout: 5 } };
-    return typeof own === "object" ? { ...base, ...own, healthcheck: { ...base.healthcheck, ...own.healthcheck } } : base;
+    return mergeProxy(app.proxy, typeof own === "object" ? own : undefined);
 }
 
 export function proxyTarget(app: KamalAppConfig, role: string): NonNullable<ReleaseInputs["proxy"]> | undefined {

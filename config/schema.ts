@@ -25,7 +25,7 @@ const seconds = (what: string) =>
     z.number({ error: `${what} must be a number of seconds` }).positive({ error: `${what} must be more than 0 seconds` });
 
 /** Hosts are names or addresses, optionally `user@` free: the user lives under `ssh`. */
-export const HOSTNAME = /^(localhost|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?|\[?[0-9A-Fa-f:]+\]?)$/;
+export const HOSTNAME = /^(localhost|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\]|[0-9A-Fa-f]*:[0-9A-Fa-f]*:[0-9A-Fa-f:.]*)$/;
 const hostname = z.string().regex(HOSTNAME, {
     error: "host must be a hostname or IP address (no user@, no :port: set ssh.user and ssh.port instead)",
 });
@@ -40,22 +40,20 @@ export const envSchema = z.strictObject({
     tags: z.record(z.string(), z.strictObject({ clear: envValues.optional(), secret: envValues.optional() })).optional(),
 });
 
-export const healthcheckSchema = z.strictObject({
-    path: z.string().startsWith("/", { error: "healthcheck.path must start with '/'" }).default("/up"),
-    interval: seconds("healthcheck.interval").default(1),
-    timeout: seconds("healthcheck.timeout").default(5),
-});
-
-export const proxySchema = z.strictObject({
+const proxyFields = {
     host: z.string().optional(),
     hosts: z.array(z.string()).optional(),
-    appPort: z.number().int().min(1).max(65535).default(80),
-    ssl: z.boolean().default(false),
+    appPort: z.number().int().min(1).max(65535).optional(),
+    ssl: z.boolean().optional(),
     sslRedirect: z.boolean().optional(),
     pathPrefix: z.string().startsWith("/").optional(),
     stripPathPrefix: z.boolean().optional(),
-    responseTimeout: seconds("proxy.responseTimeout").default(30),
-    healthcheck: healthcheckSchema.default({ path: "/up", interval: 1, timeout: 5 }),
+    responseTimeout: seconds("proxy.responseTimeout").optional(),
+    healthcheck: z.strictObject({
+        path: z.string().startsWith("/", { error: "healthcheck.path must start with '/'" }).optional(),
+        interval: seconds("healthcheck.interval").optional(),
+        timeout: seconds("healthcheck.timeout").optional(),
+    }).optional(),
     forwardHeaders: z.boolean().optional(),
     buffering: z
         .strictObject({
@@ -66,8 +64,30 @@ export const proxySchema = z.strictObject({
             memory: z.number().int().nonnegative().optional(),
         })
         .optional(),
-}).refine((p) => !(p.host && p.hosts), { error: "set proxy.host or proxy.hosts, not both" });
-export type ProxyConfig = z.output<typeof proxySchema>;
+};
+
+/** Proxy settings as written: defaults are applied after a role's settings are merged over the app's. */
+export const proxySchema = z.strictObject(proxyFields)
+    .refine((p) => !(p.host && p.hosts), { error: "set proxy.host or proxy.hosts, not both" });
+export type ProxySettings = z.output<typeof proxySchema>;
+
+/** Kamal's proxy defaults. */
+export const PROXY_DEFAULTS = { appPort: 80, ssl: false, responseTimeout: 30, healthcheck: { path: "/up", interval: 1, timeout: 5 } } as const;
+
+/** App settings, then the role's, then defaults; a role `host` replaces the app's `hosts`. */
+export function mergeProxy(app: ProxySettings | undefined, role: ProxySettings | undefined) {
+    const merged = { ...app, ...role };
+    if (role?.host) delete merged.hosts;
+    if (role?.hosts) delete merged.host;
+    return {
+        ...merged,
+        appPort: merged.appPort ?? PROXY_DEFAULTS.appPort,
+        ssl: merged.ssl ?? PROXY_DEFAULTS.ssl,
+        responseTimeout: merged.responseTimeout ?? PROXY_DEFAULTS.responseTimeout,
+        healthcheck: { ...PROXY_DEFAULTS.healthcheck, ...app?.healthcheck, ...role?.healthcheck },
+    };
+}
+export type ProxyConfig = ReturnType<typeof mergeProxy>;
 
 const hookCommand = z.union([
     z.string().min(1, { error: "a hook command cannot be empty" }),
@@ -77,22 +97,17 @@ const hookCommand = z.union([
 export const HOOK_WHEN = ["before-traffic", "after-traffic", "paused"] as const;
 export const HOOK_RUN_ON = ["primary", "all"] as const;
 
-export const hookSchema = z.union([
-    hookCommand.transform((command) => ({ command })),
+/** A string or argv is shorthand for `{ command }`; then one object schema, so errors keep their field paths. */
+export const hookSchema = z.preprocess(
+    (v) => (typeof v === "string" || Array.isArray(v) ? { command: v } : v),
     z.strictObject({
         command: hookCommand,
-        when: z.enum(HOOK_WHEN, { error: `when must be one of ${HOOK_WHEN.join(", ")}` }).optional(),
-        runOn: z.enum(HOOK_RUN_ON, { error: `runOn must be "primary" (once per role) or "all" (every host)` }).optional(),
-        timeout: seconds("hook timeout").optional(),
-        env: z.record(z.string(), z.string()).optional(),
-    }),
-]).transform((h) => ({
-    command: h.command,
-    when: ("when" in h && h.when) || "before-traffic",
-    runOn: ("runOn" in h && h.runOn) || "primary",
-    timeout: ("timeout" in h && h.timeout) || 300,
-    env: ("env" in h && h.env) || {},
-}));
+        when: z.enum(HOOK_WHEN, { error: `when must be one of ${HOOK_WHEN.join(", ")}` }).default("before-traffic"),
+        runOn: z.enum(HOOK_RUN_ON, { error: `runOn must be "primary" (once per role) or "all" (every host)` }).default("primary"),
+        timeout: seconds("hook timeout").default(300),
+        env: z.record(z.string(), z.string()).default({}),
+    }, { error: "a hook is a command string, an argv array, or { command, when, runOn, timeout, env }" }),
+);
 export type HookConfig = z.output<typeof hookSchema>;
 
 const hostEntry = z.union([
@@ -180,21 +195,23 @@ export const appSchema = z.strictObject({
     for (const [role, cfg] of Object.entries(app.roles)) {
         for (const [i, dep] of (cfg.bootAfter ?? []).entries()) {
             if (!roles.includes(dep)) {
-                ctx.addIssue({ code: "custom", path: ["roles", role, "bootAfter", i], message: `unknown role "${dep}"; roles are: ${roles.join(", ")}` });
+                ctx.addIssue({ code: "custom", input: dep, path: ["roles", role, "bootAfter", i], message: `unknown role; roles are: ${roles.join(", ")}` });
             } else if (dep === role) {
-                ctx.addIssue({ code: "custom", path: ["roles", role, "bootAfter", i], message: `a role cannot boot after itself` });
+                ctx.addIssue({ code: "custom", input: dep, path: ["roles", role, "bootAfter", i], message: `a role cannot boot after itself` });
             }
         }
     }
     for (const [role, cfg] of Object.entries(app.roles)) {
         if (cfg.hooks?.postAppBoot?.when === "paused" && !isProxied(app, role)) {
-            ctx.addIssue({ code: "custom", path: ["roles", role, "hooks", "postAppBoot", "when"], message: `"paused" holds kamal-proxy traffic, but role "${role}" is not behind kamal-proxy; use "before-traffic" or set roles.${role}.proxy: true` });
+            ctx.addIssue({ code: "custom", input: "paused", path: ["roles", role, "hooks", "postAppBoot", "when"], message: `"paused" holds kamal-proxy traffic, but role "${role}" is not behind kamal-proxy; use "before-traffic" or set roles.${role}.proxy: true` });
         }
     }
-    const cycle = findCycle(bootOrder(app));
-    if (cycle) ctx.addIssue({ code: "custom", path: ["roles"], message: `bootAfter forms a cycle: ${cycle.join(" -> ")}; remove one of these dependencies` });
+    // Self-dependencies are reported above; look for longer cycles only.
+    const order = Object.fromEntries(Object.entries(bootOrder(app)).map(([r, deps]) => [r, deps.filter((d) => d !== r)]));
+    const cycle = findCycle(order);
+    if (cycle) ctx.addIssue({ code: "custom", input: cycle.join(" -> "), path: ["roles"], message: `bootAfter forms a cycle: ${cycle.join(" -> ")}; remove one of these dependencies` });
     if (app.roles[app.primaryRole] === undefined && app.primaryRole !== "web") {
-        ctx.addIssue({ code: "custom", path: ["primaryRole"], message: `primaryRole "${app.primaryRole}" is not a role; roles are: ${roles.join(", ")}` });
+        ctx.addIssue({ code: "custom", input: app.primaryRole, path: ["primaryRole"], message: `not a role; roles are: ${roles.join(", ")}` });
     }
 });
 

@@ -20,6 +20,8 @@ function describeValue(value: unknown): string {
 }
 
 function hint(issue: z.core.$ZodIssue): string {
+    // A bad record key: zod nests the key's own message.
+    if (issue.code === "invalid_key" && issue.issues[0]) return issue.issues[0].message;
     if (issue.code === "unrecognized_keys") return `unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}; remove ${issue.keys.length > 1 ? "them" : "it"} or check the spelling`;
     return issue.message;
 }

@@ -12,7 +12,7 @@ function hostPattern(host: string, port: number): string {
 }
 
 function globMatch(pattern: string, name: string): boolean {
-    const re = new RegExp(`^${pattern.replace(/[.+^${}()|\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`);
+    const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`);
     return re.test(name);
 }
 
@@ -39,6 +39,7 @@ export function checkKnownHosts(text: string, host: string, port: number, keyBlo
     const name = hostPattern(host, port);
     const presented = keyBlob.toString("base64");
     let sawHost = false;
+    let trusted = false;
     for (const raw of text.split("\n")) {
         const line = raw.trim();
         if (!line || line.startsWith("#")) continue;
@@ -50,7 +51,8 @@ export function checkKnownHosts(text: string, host: string, port: number, keyBlo
             continue;
         }
         sawHost = true;
-        if (fields[2] === presented) return "trusted";
+        if (fields[2] === presented) trusted = true;
     }
-    return sawHost ? "mismatch" : "unknown";
+    // Every line is read first: a @revoked line wins wherever it sits, as in OpenSSH.
+    return trusted ? "trusted" : sawHost ? "mismatch" : "unknown";
 }

@@ -49,15 +49,15 @@ describe("parseAppConfig", () => {
 
         it("proxy: app port 80, healthcheck /up every 1s with a 5s timeout, 30s response timeout, no TLS", () => {
             const withProxy = parseAppConfig("demo", minimal({ proxy: {} }));
-            assert.deepEqual(withProxy.proxy, {
+            assert.deepEqual(roleProxy(withProxy, "web"), {
                 appPort: 80, ssl: false, responseTimeout: 30, healthcheck: { path: "/up", interval: 1, timeout: 5 },
             });
             // the same defaults apply when the app has no proxy section at all
-            assert.deepEqual(roleProxy(app, "web"), withProxy.proxy);
+            assert.deepEqual(roleProxy(app, "web"), roleProxy(withProxy, "web"));
         });
 
         it("a partial healthcheck keeps the other defaults", () => {
-            const p = parseAppConfig("demo", minimal({ proxy: { healthcheck: { path: "/health" } } })).proxy!;
+            const p = roleProxy(parseAppConfig("demo", minimal({ proxy: { healthcheck: { path: "/health" } } })), "web")!;
             assert.deepEqual(p.healthcheck, { path: "/health", interval: 1, timeout: 5 });
         });
 
@@ -182,7 +182,7 @@ describe("parseAppConfig", () => {
         it("bootAfter: an unknown role", () => {
             const p = problems(minimal({ roles: { web: { hosts: ["a"] }, jobs: { hosts: ["b"], bootAfter: ["nope"] } } }));
             assert.equal(p.length, 1);
-            assert.ok(p[0].startsWith('roles.jobs.bootAfter[0]: unknown role "nope"; roles are: web, jobs'), p[0]);
+            assert.equal(p[0], 'roles.jobs.bootAfter[0]: unknown role; roles are: web, jobs (got "nope")');
         });
 
         it("bootAfter: itself", () => {
@@ -201,12 +201,22 @@ describe("parseAppConfig", () => {
             assert.ok(p[0].startsWith("roles: bootAfter forms a cycle: web -> jobs -> web"), p[0]);
         });
 
-        it("a hook with a bad `when` or `runOn` is rejected at the hook's path", () => {
-            for (const bad of [{ command: "x", when: "later" }, { command: "x", runOn: "some" }]) {
-                const p = problems(minimal({ roles: { web: { hosts: ["a"], hooks: { postAppBoot: bad as never } } } }));
-                assert.equal(p.length, 1);
-                assert.ok(p[0].startsWith("roles.web.hooks.postAppBoot"), p[0]);
-            }
+        it("a hook with a bad `when`, `runOn` or command names the field, the value and the choices", () => {
+            const hookProblems = (bad: unknown) => problems(minimal({ roles: { web: { hosts: ["a"], hooks: { postAppBoot: bad as never } } } }));
+            assert.deepEqual(hookProblems({ command: "x", when: "later" }), ['roles.web.hooks.postAppBoot.when: when must be one of before-traffic, after-traffic, paused (got "later")']);
+            assert.deepEqual(hookProblems({ command: "x", runOn: "some" }), ['roles.web.hooks.postAppBoot.runOn: runOn must be "primary" (once per role) or "all" (every host) (got "some")']);
+            assert.deepEqual(hookProblems(""), ['roles.web.hooks.postAppBoot.command: a hook command cannot be empty (got "")']);
+        });
+
+        it("a bad role or env name gets its own message, not zod's generic one", () => {
+            assert.deepEqual(problems(minimal({ roles: { "Bad Role": { hosts: ["a"] } } })).filter((p) => p.startsWith("roles.Bad Role")),
+                ['roles.Bad Role: role name must be lowercase letters, digits, \'-\' or \'_\' (starting with a letter or digit) (got "Bad Role")']);
+            assert.match(problems(minimal({ env: { clear: { "1BAD": "x" } } }))[0], /^env\.clear\.1BAD: env names are letters, digits and '_'/);
+        });
+
+        it("rejects host:port even when the host looks like hex (db:2222), and accepts IPv6", () => {
+            for (const bad of ["db:2222", "cafe:22", "[::1"]) assert.equal(problems(minimal({ roles: { web: { hosts: [bad] } } })).length, 1, bad);
+            for (const good of ["::1", "fe80::1", "[2001:db8::1]", "10.0.0.1", "web-1.example.com"]) assert.doesNotThrow(() => parseAppConfig("demo", minimal({ roles: { web: { hosts: [good] } } })), good);
         });
 
         it("a paused hook needs a role behind kamal-proxy", () => {
@@ -227,7 +237,7 @@ describe("parseAppConfig", () => {
         it("primaryRole must be a role (unless left at the default web)", () => {
             const p = problems(minimal({ primaryRole: "api" }));
             assert.equal(p.length, 1);
-            assert.ok(p[0].startsWith('primaryRole: primaryRole "api" is not a role; roles are: web'), p[0]);
+            assert.equal(p[0], 'primaryRole: not a role; roles are: web (got "api")');
             assert.doesNotThrow(() => parseAppConfig("demo", minimal({ roles: { api: { hosts: ["a"] } } })));
         });
 
@@ -329,15 +339,23 @@ describe("resolve", () => {
         }));
 
         it("a proxied role without its own settings uses the app's", () => {
-            assert.deepEqual(roleProxy(app, "web"), app.proxy);
-            assert.deepEqual(roleProxy(app, "api"), app.proxy);
+            const expected = { host: "app.example.com", appPort: 3000, ssl: true, responseTimeout: 30, healthcheck: { path: "/health", interval: 1, timeout: 5 } };
+            assert.deepEqual(roleProxy(app, "web"), expected);
+            assert.deepEqual(roleProxy(app, "api"), expected);
         });
 
-        it("a role's own settings win over the app's", () => {
+        it("a role's own settings win over the app's, which win over the defaults", () => {
             const p = roleProxy(app, "admin")!;
             assert.equal(p.host, "admin.example.com");
             assert.equal(p.pathPrefix, "/admin");
-            assert.equal(p.healthcheck.interval, 2);
+            assert.equal(p.appPort, 3000);
+            assert.equal(p.ssl, true);
+            assert.deepEqual(p.healthcheck, { path: "/health", interval: 2, timeout: 5 });
+        });
+
+        it("a role host replaces the app's hosts list", () => {
+            const withHosts = parseAppConfig("demo", minimal({ proxy: { hosts: ["a.example.com", "b.example.com"] }, roles: { web: { hosts: ["a"], proxy: { host: "api.example.com" } } } }));
+            assert.deepEqual(proxyTarget(withHosts, "web")!.hosts, ["api.example.com"]);
         });
 
         it("proxyTarget turns it into kamal-proxy deploy settings", () => {

@@ -133,6 +133,15 @@ describe("host keys", function () {
             assert.equal(checkKnownHosts(line("web1", other, "@revoked"), "web1", 22, key.blob), "unknown");
         });
 
+        it("@revoked wins wherever its line sits, as in OpenSSH", () => {
+            assert.equal(checkKnownHosts([line("web1", key), line("*", key, "@revoked")].join("\n"), "web1", 22, key.blob), "revoked");
+        });
+
+        it("matches plain [host]:port entries written by ssh-keyscan -p", () => {
+            assert.equal(checkKnownHosts(line("[web1]:2222", key), "web1", 2222, key.blob), "trusted");
+            assert.equal(checkKnownHosts(line("[web1]:2222", key), "web1", 22, key.blob), "unknown");
+        });
+
         it("tolerates trailing comments and extra whitespace", () => {
             assert.equal(checkKnownHosts(`  web1\t${key.type}   ${key.base64}   a comment here\n`, "web1", 22, key.blob), "trusted");
         });
