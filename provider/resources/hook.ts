@@ -69,6 +69,7 @@ function installInterruptHandlers(): void {
     handlersInstalled = true;
     for (const sig of ["SIGINT", "SIGTERM"] as const) {
         process.on(sig, () => {
+            progress(`${sig}: stopping hooks, restoring traffic`);
             interrupted.abort();
             // Give in-flight cleanup a moment, then go as the engine asked.
             setTimeout(() => process.exit(130), 15_000).unref();

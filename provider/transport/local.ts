@@ -15,9 +15,12 @@ export class LocalTransport implements Transport {
             const fail = (message: string) => {
                 failure ??= new TransportError(this.host, message);
                 child.kill("SIGTERM");
+                clearTimeout(timer);
+                reject(failure); // at once: the child may ignore SIGTERM
             };
             const timer = options.timeoutMs ? setTimeout(() => fail(`timed out after ${options.timeoutMs! / 1000}s`), options.timeoutMs) : undefined;
             const onAbort = () => fail("interrupted");
+            if (options.signal?.aborted) onAbort();
             options.signal?.addEventListener("abort", onAbort, { once: true });
             child.stdout.setEncoding("utf8").on("data", (d: string) => { stdout += d; options.onStdout?.(d); });
             child.stderr.setEncoding("utf8").on("data", (d: string) => { stderr += d; options.onStderr?.(d); });

@@ -116,14 +116,23 @@ export class SshTransport implements Transport {
     async exec(argv: Argv, options: ExecOptions = {}): Promise<ExecResult> {
         const ssh = await this.connection();
         return new Promise<ExecResult>((resolve, reject) => {
-            let failure: string | undefined;
+            let settled = false;
             let channel: { close(): void } | undefined;
-            const abort = (why: string) => {
-                failure ??= why;
-                channel?.close();
+            const settle = (fn: () => void) => {
+                if (settled) return;
+                settled = true;
+                clearTimeout(timer);
+                options.signal?.removeEventListener("abort", onAbort);
+                fn();
             };
+            // Timeouts and interrupts settle at once: a closed channel may never report an exit.
+            const abort = (why: string) => settle(() => {
+                channel?.close();
+                reject(new TransportError(this.host, why));
+            });
             const timer = options.timeoutMs ? setTimeout(() => abort(`timed out after ${options.timeoutMs! / 1000}s`), options.timeoutMs) : undefined;
             const onAbort = () => abort("interrupted");
+            if (options.signal?.aborted) return onAbort();
             options.signal?.addEventListener("abort", onAbort, { once: true });
             ssh.execCommand(join(argv), {
                 stdin: options.stdin,
@@ -132,17 +141,13 @@ export class SshTransport implements Transport {
                 onStdout: options.onStdout && ((b) => options.onStdout!(b.toString("utf8"))),
                 onStderr: options.onStderr && ((b) => options.onStderr!(b.toString("utf8"))),
             }).then(
-                (r) => {
-                    if (failure) return reject(new TransportError(this.host, failure));
+                (r) => settle(() => {
                     // No exit code: the channel closed under us (connection lost, sshd killed).
-                    if (r.code === null) return reject(new TransportError(this.host, `SSH connection lost while running \`${argv.slice(0, 3).join(" ")}\``));
-                    resolve({ code: r.code, stdout: r.stdout, stderr: r.stderr });
-                },
-                (e) => reject(new TransportError(this.host, failure ?? `SSH command failed: ${(e as Error).message}`)),
-            ).finally(() => {
-                clearTimeout(timer);
-                options.signal?.removeEventListener("abort", onAbort);
-            });
+                    if (r.code === null) reject(new TransportError(this.host, `SSH connection lost while running \`${argv.slice(0, 3).join(" ")}\``));
+                    else resolve({ code: r.code, stdout: r.stdout, stderr: r.stderr });
+                }),
+                (e) => settle(() => reject(new TransportError(this.host, `SSH command failed: ${(e as Error).message}`))),
+            );
         });
     }
 

@@ -30,7 +30,8 @@ export function testbed(): Testbed {
     const env = Object.fromEntries(fs.readFileSync(file, "utf8").split("\n").filter((l) => l.includes("="))
         .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1).replace(/^["']|["']$/g, "")]));
     return {
-        hosts: env.TESTBED_HOSTS.split(","),
+        // E2E_HOSTS picks other test bed hosts (e.g. a benchmark beside the tests).
+        hosts: (process.env.E2E_HOSTS ?? env.TESTBED_HOSTS).split(","),
         user: env.TESTBED_SSH_USER,
         keyPath: env.TESTBED_SSH_KEY,
         knownHosts: env.TESTBED_KNOWN_HOSTS,
@@ -64,8 +65,10 @@ function workDir(project: string): string {
 export interface TestStack {
     stack: Stack;
     output: string[];
-    up(): Promise<{ summary: any; stdout: string }>;
+    up(): Promise<{ summary: any; stdout: string; outputs: Record<string, any> }>;
     preview(): Promise<{ changeSummary: any; stdout: string }>;
+    /** The provider plugin processes serving this stack (their cwd is its work dir). */
+    providerPids(): number[];
     destroy(): Promise<void>;
     /** The raw stored state files of the stack. */
     exportState(): Promise<string>;
@@ -95,12 +98,17 @@ export async function testStack(project: string, program: PulumiFn): Promise<Tes
         output,
         up: async () => {
             const r = await stack.up({ onOutput, color: "never" });
-            return { summary: r.summary, stdout: r.stdout };
+            return { summary: r.summary, stdout: r.stdout, outputs: Object.fromEntries(Object.entries(r.outputs).map(([k, v]) => [k, v.value])) };
         },
         preview: async () => {
             const r = await stack.preview({ onOutput, color: "never", diff: true });
             return { changeSummary: r.changeSummary, stdout: r.stdout };
         },
+        providerPids: () => fs.readdirSync("/proc").filter((p) => /^\d+$/.test(p)).filter((p) => {
+            try {
+                return fs.readFileSync(`/proc/${p}/cmdline`, "utf8").includes("dynamic-provider") && fs.readlinkSync(`/proc/${p}/cwd`) === dir;
+            } catch { return false; }
+        }).map(Number),
         destroy: async () => { await stack.destroy({ onOutput, color: "never" }); },
         // The state file as stored (the Automation API's exportStack decrypts secrets, so it would not show leaks).
         exportState: async () => {
@@ -144,9 +152,10 @@ export interface LoadReport {
 
 /**
  * Sends requests in a loop (one at a time per URL, bounded by `maxMs`) until
- * stopped: what users see while a deploy runs.
+ * stopped: what users see while a deploy runs. A failure is an error, a
+ * timeout or a non-2xx answer.
  */
-export function requestLoop(urls: string[], maxMs = 600_000): { stop(): Promise<LoadReport> } {
+export function requestLoop(urls: string[], maxMs = 600_000, requestTimeoutMs = 60_000): { stop(): Promise<LoadReport> } {
     const report: LoadReport = { total: 0, failed: 0, failures: [], versions: {}, latenciesMs: [] };
     let running = true;
     const deadline = Date.now() + maxMs;
@@ -154,7 +163,8 @@ export function requestLoop(urls: string[], maxMs = 600_000): { stop(): Promise<
         while (running && Date.now() < deadline) {
             const started = Date.now();
             try {
-                const r = await get(url);
+                // Clients wait as browsers do: a request held by a paused proxy is slow, not failed.
+                const r = await get(url, requestTimeoutMs);
                 report.total++;
                 report.latenciesMs.push(Date.now() - started);
                 if (r.status >= 200 && r.status < 300) report.versions[r.body.trim()] = (report.versions[r.body.trim()] ?? 0) + 1;
