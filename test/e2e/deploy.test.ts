@@ -6,7 +6,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
 import { KamalApp } from "../../index";
-import { get, onHost, requestLoop, testbed, testStack, TestStack, waitFor } from "./harness";
+import { get, onHost, requestLoop, testbed, testStack, TestStack, waitFor, watchProcesses } from "./harness";
 
 const SECRET = `s3cr3t-${Date.now()}`;
 
@@ -45,7 +45,12 @@ describe("deploying web + worker to two SSH hosts", function () {
     });
 
     it("boots v1: containers named, labelled and configured as Kamal does, traffic through kamal-proxy", async function () {
+        // Watch every process's arguments on a host while the deploy runs: the secret must never show.
+        const ps = watchProcesses(tb, h1);
         await s.up();
+        const seen = await ps.stop();
+        assert.ok(seen.includes("docker"), "the process watch saw nothing");
+        assert.ok(!seen.includes(SECRET), "the secret appeared in a process's arguments on the host");
         for (const host of [h1, h2]) {
             const ps = onHost(tb, host, `docker ps --filter label=service=shop --format '{{.Names}} {{.Label "role"}} {{.Label "destination"}}'`);
             assert.deepEqual(ps.trim().split("\n").map((l) => l.trim()).sort(), ["shop-web-v1 web", "shop-worker-v1 worker"]);

@@ -3,7 +3,7 @@
  * local file backend) against the test bed's SSH hosts started by
  * scripts/testbed/up.sh.
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as http from "node:http";
 import * as os from "node:os";
@@ -129,6 +129,18 @@ export function onHost(tb: Testbed, host: string, command: string): string {
     ], { encoding: "utf8" });
     if (r.status !== 0) throw new Error(`ssh ${host} ${command}: exit ${r.status}: ${r.stderr}`);
     return r.stdout;
+}
+
+/** Samples `ps` on a host (bounded: 60 s at most) until stopped; returns everything seen. */
+export function watchProcesses(tb: Testbed, host: string): { stop(): Promise<string> } {
+    const child = spawn("ssh", [
+        "-i", tb.keyPath, "-o", `UserKnownHostsFile=${tb.knownHosts}`, "-o", "BatchMode=yes", `${tb.user}@${host}`,
+        "end=$(( $(date +%s) + 60 )); while [ $(date +%s) -lt $end ]; do ps -eo args; sleep 0.05; done",
+    ]);
+    let seen = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (seen += d));
+    const done = new Promise<void>((r) => child.on("close", () => r()));
+    return { stop: async () => { child.kill(); await done; return seen; } };
 }
 
 export function get(url: string, timeoutMs = 5000): Promise<{ status: number; body: string }> {
