@@ -37,6 +37,7 @@ export class KamalRole extends pulumi.ComponentResource {
         const proxy = proxyTarget(app, role);
 
         const hosts = cfg.hosts.map(hostEntry).map(({ host, tags }, i) => ({ key: hostKey(host, i), tags, connection: connectionTo(app.ssh, host) }));
+        const hostInputs = cfg.hosts.map((h) => hostEntry(h).host);
         const health = roleHealth(app, role);
 
         for (const { key, tags, connection } of hosts) {
@@ -71,6 +72,7 @@ export class KamalRole extends pulumi.ComponentResource {
                 service: app.service, role, destination: app.destination, version,
                 command: hook!.command, when: hook!.when, runOn: hook!.runOn, timeout: hook!.timeout, env: hook!.env,
                 targets: pulumi.secret(pulumi.all(targets.map(target))),
+                runsOn: pulumi.all((hook!.runOn === "all" ? targets : targets.slice(0, 1)).map((i) => hostInputs[i])),
                 health,
                 proxy,
             }, { parent: this, dependsOn });

@@ -31,6 +31,8 @@ export interface HookInputs {
     env: Record<string, string>;
     /** Where the hook runs; for `paused`, every host of the role (all are paused and switched together). */
     targets: HookTarget[];
+    /** The hosts it will run on, in plain sight for `pulumi preview` (targets are secret: they carry SSH keys). */
+    runsOn: string[];
     health: Health;
     /** For `paused`: the role's kamal-proxy service and switch settings. */
     proxy?: Omit<proxyCmd.DeployTarget, "target"> & { appPort: number };

@@ -89,6 +89,8 @@ describe("role hooks: zero failed requests", function () {
             assert.match(preview.stdout, /\+-pulumi-nodejs:dynamic\/kamal:PostAppBootHook: \(replace\)\n(\s+\[id=\S+\]\n)?\s+\[urn=\S+::shop-web-post-app-boot\]/);
             assert.match(preview.stdout, /~ command: "\/app\/bin\/migrate" => "\/app\/bin\/migrate 2 && echo rerun"/);
             assert.equal(preview.changeSummary.replace, 1, JSON.stringify(preview.changeSummary));
+            // ...and where it will run, in the clear.
+            assert.match(preview.stdout, new RegExp(`runsOn\\s*: \\[\\s*\\[0\\]: "${h1.replace(/\./g, "\\.")}"`));
             const before = containerNames(h1);
             await ctx.stack.up();
             assert.deepEqual(containerNames(h1), before, "the containers did not change");

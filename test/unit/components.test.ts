@@ -178,6 +178,7 @@ describe("KamalApp wiring", function () {
             assert.equal(hook.runOn, "primary");
             assert.equal(hook.timeout, 300);
             assert.deepEqual(reveal(hook.targets).map((t: any) => t.connection.host), ["h1"]);
+            assert.deepEqual(hook.runsOn, ["h1"], "preview shows where it runs, in the clear");
             assert.deepEqual(depsOf("PostAppBootHook", "demo-web-post-app-boot"), ["RoleContainer::demo-web-h1"]);
             for (const h of ["h1", "h2", "h3"]) {
                 assert.deepEqual(depsOf("TrafficSwitch", `demo-web-${h}`), [`PostAppBootHook::demo-web-post-app-boot`, `RoleContainer::demo-web-${h}`]);
@@ -190,6 +191,7 @@ describe("KamalApp wiring", function () {
             for (const h of ["h1", "h2", "h3"]) {
                 const hook = named("PostAppBootHook", `demo-web-post-app-boot-${h}`);
                 assert.deepEqual(reveal(hook.inputs.targets).map((t: any) => t.connection.host), [h]);
+                assert.deepEqual(hook.inputs.runsOn, [h]);
                 assert.deepEqual(hook.inputs.command, ["bin/warm", "--cache"]);
                 assert.deepEqual([...hook.deps].sort(), [`RoleContainer::demo-web-${h}`]);
                 assert.deepEqual(depsOf("TrafficSwitch", `demo-web-${h}`), [`PostAppBootHook::demo-web-post-app-boot-${h}`, `RoleContainer::demo-web-${h}`]);
@@ -201,6 +203,7 @@ describe("KamalApp wiring", function () {
             assert.deepEqual(names("PostAppBootHook"), ["demo-web-post-app-boot"]);
             const hook = named("PostAppBootHook", "demo-web-post-app-boot");
             assert.deepEqual(reveal(hook.inputs.targets).map((t: any) => t.connection.host), ["h1", "h2", "h3"]);
+            assert.deepEqual(hook.inputs.runsOn, ["h1"], "paused + primary: every host pauses, the hook runs on the first");
             assert.equal(hook.inputs.timeout, 60);
             assert.equal(hook.inputs.proxy.service, "shop-web");
             assert.deepEqual([...hook.deps].sort(), ["RoleContainer::demo-web-h1", "RoleContainer::demo-web-h2", "RoleContainer::demo-web-h3"]);

@@ -485,6 +485,7 @@ describe("hookProvider", () => {
         timeout: 120,
         env: { FOO: "bar" },
         targets: [target("h1", ID1), target("h2", ID2)],
+        runsOn: ["h1"],
         health: { kind: "proxy", target: route, appPort: 3000 },
         proxy: { ...route, appPort: 3000 },
         ...over,
