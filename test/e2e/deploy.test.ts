@@ -128,3 +128,24 @@ describe("deploying web + worker to two SSH hosts", function () {
         }
     });
 });
+
+describe("SSH host keys", function () {
+    const tb = testbed();
+
+    it("refuses a host whose key does not match the pin, before changing anything on it", async function () {
+        const s = await testStack("hostkey", async () => {
+            new KamalApp("pinned", {
+                service: "pinned",
+                image: `${tb.appImage}:v1`,
+                roles: { web: { hosts: [tb.hosts[0]] } },
+                ssh: { user: tb.user, privateKey: pulumi.secret(fs.readFileSync(tb.keyPath, "utf8")), hostKeys: { [tb.hosts[0]]: "SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" } },
+            });
+        });
+        try {
+            await assert.rejects(s.up(), /host key SHA256:\S+ does not match the pinned ssh\.hostKeys/);
+            assert.equal(onHost(tb, tb.hosts[0], "docker ps --all --filter label=service=pinned --format '{{.Names}}'").trim(), "");
+        } finally {
+            await s.destroy().catch(() => undefined);
+        }
+    });
+});
