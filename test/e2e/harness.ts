@@ -65,7 +65,7 @@ function workDir(project: string): string {
 export interface TestStack {
     stack: Stack;
     output: string[];
-    up(): Promise<{ summary: any; stdout: string; outputs: Record<string, any> }>;
+    up(signal?: AbortSignal): Promise<{ summary: any; stdout: string; outputs: Record<string, any> }>;
     preview(): Promise<{ changeSummary: any; stdout: string }>;
     /** The provider plugin processes serving this stack (their cwd is its work dir). */
     providerPids(): number[];
@@ -96,8 +96,9 @@ export async function testStack(project: string, program: PulumiFn): Promise<Tes
     return {
         stack,
         output,
-        up: async () => {
-            const r = await stack.up({ onOutput, color: "never" });
+        // An abort sends SIGINT to the Pulumi CLI: what Ctrl-C does.
+        up: async (signal?: AbortSignal) => {
+            const r = await stack.up({ onOutput, color: "never", signal });
             return { summary: r.summary, stdout: r.stdout, outputs: Object.fromEntries(Object.entries(r.outputs).map(([k, v]) => [k, v.value])) };
         },
         preview: async () => {

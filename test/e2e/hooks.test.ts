@@ -193,6 +193,25 @@ describe("role hooks: timeouts and interrupts during a paused switch", function 
         await assertServingV1();
     });
 
+    it("an interrupted `pulumi up` (SIGINT, as Ctrl-C) lets the running hook finish, then resumes: never left paused", async function () {
+        ctx.scenario = { version: "v2", webHook: { command: "/app/bin/slow 5 && /app/bin/migrate", when: "paused", timeout: 60 } };
+        const interrupt = new AbortController();
+        const load = requestLoop(versionUrls);
+        const up = ctx.stack.up(interrupt.signal).then(() => "finished", (e: Error) => e.message);
+        await waitFor("the proxy to pause", async () => (/paused/i.test(proxyState(h1)) ? true : undefined), 60_000);
+        interrupt.abort();
+        await up;
+        const report = await load.stop();
+        assert.equal(report.failed, 0, report.failures.slice(0, 5).join("\n"));
+        for (const host of [h1, h2]) {
+            assert.doesNotMatch(proxyState(host), /paused/i, `${host} is still paused`);
+            assert.equal((await get(`http://${host}/version`)).status, 200);
+        }
+        // Back to v1 for the next cases, whatever the interrupted run left.
+        ctx.scenario = { version: "v1" };
+        await ctx.stack.up();
+    });
+
     it("interrupting the deploying process (SIGTERM) mid-hook rolls back and resumes at once", async function () {
         ctx.scenario = paused(60);
         const up = ctx.stack.up().then(() => "finished", (e: Error) => e.message);
