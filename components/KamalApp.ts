@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { loadDeployConfig, LoadOptions } from "../config/deploy-yml";
 import { hostEntry, hostKey, roleProxy } from "../config/resolve";
 import { bootOrder, KamalAppConfig, KamalAppInput } from "../config/schema";
 import { parseAppConfig } from "../config/validate";
@@ -13,6 +14,19 @@ export type KamalAppArgs = KamalAppInput;
  * containers, roles ordered by `bootAfter` (default: after the primary role).
  */
 export class KamalApp extends pulumi.ComponentResource {
+    /**
+     * A KamalApp from Kamal's `config/deploy.yml` (with `config/deploy.DEST.yml`
+     * and the `.kamal/secrets*` files for `destination`). Invalid settings throw
+     * a KamalConfigError listing every problem as `file:line: key: message`,
+     * before anything touches a host; settings we ignore are logged as warnings.
+     */
+    static fromDeployYml(name: string, options: LoadOptions = {}, opts?: pulumi.ComponentResourceOptions): KamalApp {
+        const loaded = loadDeployConfig(options);
+        const app = new KamalApp(name, loaded.args, opts);
+        for (const warning of loaded.warnings) void pulumi.log.warn(warning, app);
+        return app;
+    }
+
     readonly config: KamalAppConfig;
     readonly roles: Record<string, KamalRole> = {};
     readonly proxies: Record<string, KamalProxy> = {};

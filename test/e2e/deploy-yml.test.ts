@@ -137,6 +137,8 @@ describe("deploy.yml with role hooks: the pulumi-kamal CLI, then KamalApp.fromDe
             assert.equal((await get(`http://${host}/env/API_TOKEN`)).body.trim(), TOKEN);
             assert.match(onHost(tb, host, `docker inspect --format '{{json .Config.Env}}' ${SERVICE}-worker-v2`), new RegExp(`"API_TOKEN=${TOKEN}"`));
             snapshots[host] = hostSnapshot(host);
+            assert.equal(snapshots[host].length, 2, snapshots[host].join("\n"));
+            assert.match(snapshots[host][0], /"role":"web"/);
         }
         assert.equal(await db.schema(), "2");
         assert.equal((await db.migrations()).length, 1, "the hook ran once (runOn primary)");

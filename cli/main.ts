@@ -1,0 +1,112 @@
+#!/usr/bin/env node
+/** `pulumi-kamal deploy|preview|destroy [-d DEST] [-c FILE]`: see HELP. */
+import { parseArgs } from "node:util";
+import { EXIT } from "./exit";
+// Type only: the engine runner (and @pulumi/pulumi) load when a command runs, so --help is instant.
+import type { Command } from "./run";
+
+export const HELP = `Usage: pulumi-kamal <command> [-d DESTINATION] [-c CONFIG_FILE]
+
+Deploys the app of a Kamal project (config/deploy.yml, .kamal/secrets) with
+Pulumi's engine: kamal-proxy and each role's containers on your hosts over
+SSH, and each role's post-app-boot hook in its new container before it takes
+traffic. No Pulumi program needed.
+
+Commands:
+  deploy    boot the app as in config/deploy.yml: pull, start, health-check,
+            run the role hooks, switch traffic, stop the old containers
+  preview   show what deploy would change (Pulumi's diff); changes nothing
+  destroy   remove the app's containers, proxy routes and env files, and
+            kamal-proxy if this app started it and no other app uses it;
+            then the destination's state
+
+Options:
+  -d, --destination DEST   Kamal's destination: merges config/deploy.DEST.yml
+                           and reads .kamal/secrets.DEST; one state per DEST
+  -c, --config-file FILE   the deploy file (default: config/deploy.yml, looked
+                           for in the current directory and those above it)
+  -h, --help               show this help
+
+Environment:
+  PULUMI_CONFIG_PASSPHRASE       encrypts the secrets in the state; or
+  PULUMI_CONFIG_PASSPHRASE_FILE  a file holding it. When neither is set you
+                                 are asked for it on a terminal; without a
+                                 terminal pulumi-kamal stops (exit 2)
+  PULUMI_CLI_DIR                 the directory holding the \`pulumi\` program
+                                 (default: the one on PATH; install it from
+                                 https://www.pulumi.com/docs/iac/download-install/)
+  VERSION                        the tag for an image written without one
+  Also read: whatever config/deploy.yml's ERB and .kamal/secrets use.
+
+State:
+  .kamal/pulumi-state in the project (beside config/): Pulumi's local
+  backend, project = service, stack = DEST or "default". Keep it (it is how
+  the next deploy knows what runs where); its secrets are encrypted.
+
+Exit status:
+  0 success; 1 the deploy (preview, destroy) failed; 2 bad usage or
+  configuration, reported before any host is touched; 130 interrupted.
+`;
+
+const COMMANDS: readonly Command[] = ["deploy", "preview", "destroy"];
+
+export type Parsed =
+    | { help: true }
+    | { error: string }
+    | { command: Command; destination?: string; configFile?: string };
+
+export function parseCli(argv: string[]): Parsed {
+    let parsed;
+    try {
+        parsed = parseArgs({
+            args: argv,
+            allowPositionals: true,
+            strict: true,
+            options: {
+                destination: { type: "string", short: "d" },
+                "config-file": { type: "string", short: "c" },
+                help: { type: "boolean", short: "h" },
+            },
+        });
+    } catch (e) {
+        return { error: (e as Error).message };
+    }
+    const { values, positionals } = parsed;
+    if (values.help || positionals[0] === "help") return { help: true };
+    if (positionals.length === 0) return { error: "no command given" };
+    const [command, ...rest] = positionals;
+    if (!COMMANDS.includes(command as Command)) return { error: `unknown command "${command}"` };
+    if (rest.length > 0) return { error: `unexpected argument "${rest[0]}"` };
+    if (values.destination === "") return { error: "the destination is empty" };
+    return {
+        command: command as Command,
+        ...(values.destination !== undefined ? { destination: values.destination } : {}),
+        ...(values["config-file"] !== undefined ? { configFile: values["config-file"] } : {}),
+    };
+}
+
+async function main(): Promise<number> {
+    const parsed = parseCli(process.argv.slice(2));
+    if ("help" in parsed) {
+        process.stdout.write(HELP);
+        return EXIT.ok;
+    }
+    if ("error" in parsed) {
+        process.stderr.write(`pulumi-kamal: ${parsed.error}\nRun pulumi-kamal --help for usage.\n`);
+        return EXIT.usage;
+    }
+    const { run } = await import("./run");
+    return run(parsed, { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin });
+}
+
+if (require.main === module) {
+    main().then(
+        (code) => {
+            process.exitCode = code;
+        },
+        (e) => {
+            process.stderr.write(`pulumi-kamal: ${e instanceof Error ? e.stack : String(e)}\n`);
+            process.exitCode = EXIT.failed;
+        },
+    );
+}
