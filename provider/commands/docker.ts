@@ -101,4 +101,6 @@ export const exec = (container: string, argv: string[], env: Record<string, stri
  */
 export const writePrivateFile = (path: string): Argv =>
     ["sh", "-c", 'cd "$HOME" && umask 077 && mkdir -p "$(dirname "$1")" && cat > "$1.tmp" && mv "$1.tmp" "$1" && printf %s "$PWD/$1"', "sh", path];
-export const removeFile = (path: string): Argv => ["sh", "-c", 'cd "$HOME" && rm -f "$1"', "sh", path];
+/** Removes `$HOME/<path>` and the directories it leaves empty. */
+export const removeFile = (path: string): Argv =>
+    ["sh", "-c", 'cd "$HOME" && rm -f "$1" && { rmdir -p "$(dirname "$1")" 2>/dev/null || true; }', "sh", path];

@@ -63,14 +63,21 @@ export class HookFailedError extends Error {
     }
 }
 
-/** Interrupts (the engine stopping the provider) abort hooks so cleanup runs: resume, roll back. */
+/** Interrupts (the engine stopping the provider) abort running hooks so cleanup runs: roll back, resume. */
 const interrupted = new AbortController();
+let runningHooks = 0;
 let handlersInstalled = false;
 function installInterruptHandlers(): void {
     if (handlersInstalled) return;
     handlersInstalled = true;
     for (const sig of ["SIGINT", "SIGTERM"] as const) {
-        process.on(sig, () => {
+        process.on(sig, function onSignal() {
+            if (runningHooks === 0) {
+                // Nothing to clean up (the engine's normal shutdown): behave as if we never listened.
+                process.removeListener(sig, onSignal);
+                process.kill(process.pid, sig);
+                return;
+            }
             progress(`${sig}: stopping hooks, restoring traffic`);
             interrupted.abort();
             // Give in-flight cleanup a moment, then go as the engine asked.
@@ -78,8 +85,6 @@ function installInterruptHandlers(): void {
         });
     }
 }
-
-const hostOf = (t: HookTarget) => t.connection.host;
 
 function where(i: HookInputs): HookTarget[] {
     return i.runOn === "all" ? i.targets : i.targets.slice(0, 1);
@@ -94,7 +99,13 @@ export const hookProvider: pulumi.dynamic.ResourceProvider = {
 
     async create(inputs: HookInputs) {
         installInterruptHandlers();
-        const runs = inputs.when === "paused" ? await runPaused(inputs) : await runAll(inputs);
+        runningHooks++;
+        let runs: HookRun[];
+        try {
+            runs = inputs.when === "paused" ? await runPaused(inputs) : await runAll(inputs);
+        } finally {
+            runningHooks--;
+        }
         return { id: `${inputs.service}-${inputs.role}-post-app-boot-${randomUUID().slice(0, 8)}`, outs: { ...inputs, runs } satisfies HookOutputs };
     },
 

@@ -324,7 +324,8 @@ describe("docker commands", () => {
         it("passes the path as $1 of a fixed script", () => {
             const argv = docker.writePrivateFile(".kamal/apps/app/env/roles/web.env");
             assert.deepEqual([argv[0], argv[1], argv[3], argv[4]], ["sh", "-c", "sh", ".kamal/apps/app/env/roles/web.env"]);
-            assert.deepEqual(docker.removeFile("x.env"), ["sh", "-c", 'cd "$HOME" && rm -f "$1"', "sh", "x.env"]);
+            const rm = docker.removeFile("x.env");
+            assert.deepEqual([rm[0], rm[1], rm[3], rm[4]], ["sh", "-c", "sh", "x.env"]);
         });
 
         it("writes stdin under $HOME with mode 0600, creating directories, and prints the absolute path", () => {
@@ -345,6 +346,14 @@ describe("docker commands", () => {
             assert.ok(!existsSync(pathJoin(home, "pwned")));
             assert.equal(viaShell(docker.removeFile(path)).status, 0);
             assert.ok(!existsSync(pathJoin(home, path)));
+        });
+
+        it("removing the env file also removes the directories it leaves empty, and keeps others", () => {
+            assert.equal(viaShell(docker.writePrivateFile(".kamal/apps/a/env/roles/web.env"), "A=1\n").status, 0);
+            assert.equal(viaShell(docker.writePrivateFile(".kamal/apps/b/env/roles/web.env"), "B=1\n").status, 0);
+            assert.equal(viaShell(docker.removeFile(".kamal/apps/a/env/roles/web.env")).status, 0);
+            assert.ok(!existsSync(pathJoin(home, ".kamal/apps/a")));
+            assert.ok(existsSync(pathJoin(home, ".kamal/apps/b/env/roles/web.env")));
         });
     });
 });
