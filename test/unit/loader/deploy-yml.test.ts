@@ -165,7 +165,8 @@ describe("loadDeployConfig", () => {
         it("reads the file given, relative to cwd, and names it in errors as given", () => {
             const absolute = path.join(fixture("broken-servers-and-roles"), "config", "deploy.yml");
             assert.equal(
-                rejection("minimal", { file: absolute, cwd: os.tmpdir() }),
+                // A cwd that is no ancestor of the fixture (the checkout itself may live under the tmp dir).
+                rejection("minimal", { file: absolute, cwd: fs.mkdtempSync(path.join(os.tmpdir(), "cwd-")) }),
                 `Invalid ${absolute}:\n  - ${absolute}:5: roles: servers and roles are the same setting (roles is another name for servers): keep one`,
             );
             const loaded = loadDeployConfig({ cwd: fixture("minimal"), file: "config/deploy.yml", env: testEnv() });
