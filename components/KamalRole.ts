@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import {
-    hostEntry, hostKey, proxyTarget, roleCmd, roleEnv, roleHealth, roleLabels, roleVolumes, versionOf,
+    bootGroups, hostEntry, hostKey, proxyTarget, roleCmd, roleEnv, roleHealth, roleLabels, roleVolumes, versionOf,
 } from "../config/resolve";
 import type { KamalAppConfig } from "../config/schema";
 import { connectionTo } from "./connection";
@@ -40,9 +40,14 @@ export class KamalRole extends pulumi.ComponentResource {
         const hostInputs = cfg.hosts.map((h) => hostEntry(h).host);
         const health = roleHealth(app, role);
 
-        for (const { key, tags, connection } of hosts) {
+        const hook = cfg.hooks?.postAppBoot;
+        // A paused hook switches every host together, so it boots them together too.
+        const groups = hook?.when === "paused" ? hosts.map(() => 0) : bootGroups(hosts.length, app.boot?.limit);
+
+        const newContainer = (i: number, after: pulumi.Resource[]) => {
+            const { key, tags, connection } = hosts[i];
             const env = roleEnv(app, role, tags);
-            this.containers.push(new RoleContainer(`${name}-${key}`, {
+            this.containers[i] = new RoleContainer(`${name}-${key}`, {
                 connection,
                 service: app.service,
                 role,
@@ -58,13 +63,12 @@ export class KamalRole extends pulumi.ComponentResource {
                 logging: cfg.logging ?? app.logging,
                 registry: app.registry ? (pulumi.secret(pulumi.output(app.registry)) as pulumi.Output<any>) : undefined,
                 health,
+                bootDelay: groups[i] > 0 ? app.boot?.wait ?? 0 : 0,
             }, {
                 parent: this,
-                dependsOn: [...(args.proxies?.[key] ? [args.proxies[key]] : []), ...(args.bootAfter ?? [])],
-            }));
-        }
-
-        const hook = cfg.hooks?.postAppBoot;
+                dependsOn: [...(args.proxies?.[key] ? [args.proxies[key]] : []), ...(args.bootAfter ?? []), ...after],
+            });
+        };
         const target = (i: number) => pulumi.all([hosts[i].connection, this.containers[i].containerId, this.containers[i].containerName, this.containers[i].healthyAt])
             .apply(([connection, containerId, containerName, healthyAt]) => ({ connection, containerId, containerName, healthyAt }));
         const newHook = (suffix: string, targets: number[], dependsOn: pulumi.Resource[]) => {
@@ -80,7 +84,7 @@ export class KamalRole extends pulumi.ComponentResource {
             return h;
         };
         const newSwitch = (i: number, dependsOn: pulumi.Resource[]) => {
-            const s = new TrafficSwitch(`${name}-${hosts[i].key}`, {
+            return (this.switches[i] = new TrafficSwitch(`${name}-${hosts[i].key}`, {
                 connection: hosts[i].connection,
                 service: app.service,
                 role,
@@ -90,30 +94,35 @@ export class KamalRole extends pulumi.ComponentResource {
                 proxy,
                 stopTimeout: cfg.stopTimeout,
                 retainContainers: app.retainContainers,
-            }, { parent: this, dependsOn: [this.containers[i], ...dependsOn] });
-            this.switches[i] = s;
-            return s;
+            }, { parent: this, dependsOn: [this.containers[i], ...dependsOn] }));
         };
-        const all = hosts.map((_, i) => i);
 
-        if (!hook) {
-            all.forEach((i) => newSwitch(i, []));
-        } else if (hook.when === "paused") {
-            // Every host paused and switched together around one hook run.
-            const h = newHook("", all, this.containers);
-            all.forEach((i) => newSwitch(i, [h]));
-        } else if (hook.when === "before-traffic") {
-            if (hook.runOn === "all") all.forEach((i) => newSwitch(i, [newHook(`-${hosts[i].key}`, [i], [this.containers[i]])]));
-            else {
-                const h = newHook("", [0], [this.containers[0]]);
-                all.forEach((i) => newSwitch(i, [h]));
+        // Group by group (Kamal's boot.limit): a group boots once the previous one serves.
+        let once: RoleHook | undefined; // the runOn: primary hook, on the first host
+        let previous: pulumi.Resource[] = [];
+        for (let g = 0; g <= Math.max(...groups); g++) {
+            const group = groups.flatMap((gi, i) => (gi === g ? [i] : []));
+            group.forEach((i) => newContainer(i, previous));
+            const done: pulumi.Resource[] = [];
+            if (!hook) {
+                group.forEach((i) => done.push(newSwitch(i, [])));
+            } else if (hook.when === "paused") {
+                const h = newHook("", group, group.map((i) => this.containers[i]));
+                group.forEach((i) => done.push(newSwitch(i, [h])));
+            } else if (hook.runOn === "all") {
+                for (const i of group) {
+                    if (hook.when === "before-traffic") done.push(newSwitch(i, [newHook(`-${hosts[i].key}`, [i], [this.containers[i]])]));
+                    else done.push(newHook(`-${hosts[i].key}`, [i], [newSwitch(i, [])]));
+                }
+            } else if (hook.when === "before-traffic") {
+                once ??= newHook("", [0], [this.containers[0]]);
+                group.forEach((i) => done.push(newSwitch(i, [once!])));
+            } else {
+                // after-traffic once: the first host switches, the hook runs there, then the others switch.
+                if (!once) once = newHook("", [0], [newSwitch(0, [])]);
+                done.push(once, ...group.filter((i) => i !== 0).map((i) => newSwitch(i, [once!])));
             }
-        } else if (hook.runOn === "all") {
-            all.forEach((i) => newHook(`-${hosts[i].key}`, [i], [newSwitch(i, [])]));
-        } else {
-            // after-traffic once: the first host switches, the hook runs there, then the others switch.
-            const h = newHook("", [0], [newSwitch(0, [])]);
-            all.slice(1).forEach((i) => newSwitch(i, [h]));
+            previous = done;
         }
 
         // Roles that boot after this one wait for its hook, or (as in Kamal) its first healthy container.

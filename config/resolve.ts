@@ -95,3 +95,13 @@ export function hostEntry(entry: RoleConfig["hosts"][number]): { host: pulumi.In
 export function hostKey(host: pulumi.Input<string>, index: number): string {
     return typeof host === "string" ? host : `host${index}`;
 }
+
+/**
+ * Kamal's rolling boot: hosts in groups of `boot.limit` (a count or "25%"),
+ * each group after the previous one is serving. Returns each host's group.
+ */
+export function bootGroups(hostCount: number, limit: number | string | undefined): number[] {
+    if (limit === undefined) return Array.from({ length: hostCount }, () => 0);
+    const size = typeof limit === "number" ? limit : Math.max(1, Math.ceil((hostCount * parseInt(limit, 10)) / 100));
+    return Array.from({ length: hostCount }, (_, i) => Math.floor(i / size));
+}

@@ -28,6 +28,8 @@ export interface ContainerInputs {
     logging?: { driver?: string; options?: Record<string, string> };
     registry?: Registry;
     health: Health;
+    /** Seconds to wait before booting (Kamal's boot.wait, for host groups after the first). */
+    bootDelay?: number;
 }
 
 export interface ContainerOutputs extends ContainerInputs {
@@ -88,13 +90,14 @@ export const containerProvider: pulumi.dynamic.ResourceProvider = {
 
     async diff(_id, olds: ContainerOutputs, news: ContainerInputs) {
         const replaces = changedKeys(olds, news, REPLACE_ON);
-        const changes = replaces.length > 0 || changedKeys(olds, news, ["connection", "registry", "health"]).length > 0;
+        const changes = replaces.length > 0 || changedKeys(olds, news, ["connection", "registry", "health", "bootDelay"]).length > 0;
         return { changes, replaces, deleteBeforeReplace: false };
     },
 
     async create(inputs: ContainerInputs) {
         const t = transport(inputs.connection);
         const name = containerName(inputs);
+        if (inputs.bootDelay) await new Promise((r) => setTimeout(r, inputs.bootDelay! * 1000));
         await ensureNetwork(t);
         await ensureImage(t, inputs.image, inputs.registry);
         const envFile = await writeEnvFile(t, envFilePath(inputs.service, inputs.role, inputs.destination), inputs.secretEnv);

@@ -229,6 +229,28 @@ describe("KamalApp wiring", function () {
         });
     });
 
+    describe("rolling boot (boot.limit, boot.wait)", () => {
+        it("boots hosts in groups: each group after the previous one serves, later groups after boot.wait", async () => {
+            await deploy("demo", base({ web: { hosts: ["h1", "h2", "h3"] } }, { boot: { limit: 2, wait: 4 } }));
+            assert.deepEqual(depsOf("RoleContainer", "demo-web-h1"), ["KamalProxy::demo-proxy-h1"]);
+            assert.deepEqual(depsOf("RoleContainer", "demo-web-h2"), ["KamalProxy::demo-proxy-h2"]);
+            assert.deepEqual(depsOf("RoleContainer", "demo-web-h3"), ["KamalProxy::demo-proxy-h3", "TrafficSwitch::demo-web-h1", "TrafficSwitch::demo-web-h2"]);
+            assert.deepEqual(["h1", "h2", "h3"].map((h) => named("RoleContainer", `demo-web-${h}`).inputs.bootDelay), [0, 0, 4]);
+        });
+
+        it("a percentage limit rounds up; the primary hook gates every group", async () => {
+            await deploy("demo", base({ web: { hosts: ["h1", "h2", "h3", "h4"], hooks: { postAppBoot: "bin/migrate" } } }, { boot: { limit: "25%" } }));
+            assert.deepEqual(names("PostAppBootHook"), ["demo-web-post-app-boot"]);
+            assert.deepEqual(depsOf("RoleContainer", "demo-web-h2"), ["KamalProxy::demo-proxy-h2", "TrafficSwitch::demo-web-h1"]);
+            assert.deepEqual(depsOf("TrafficSwitch", "demo-web-h4"), ["PostAppBootHook::demo-web-post-app-boot", "RoleContainer::demo-web-h4"]);
+        });
+
+        it("a paused hook boots and switches every host together, whatever the limit", async () => {
+            await deploy("demo", base({ web: { hosts: ["h1", "h2"], hooks: { postAppBoot: { command: "bin/migrate", when: "paused" } } } }, { boot: { limit: 1 } }));
+            assert.deepEqual(depsOf("RoleContainer", "demo-web-h2"), ["KamalProxy::demo-proxy-h2"]);
+        });
+    });
+
     describe("boot order between roles", () => {
         it("non-primary roles wait for the primary's hook, or its first container without one", async () => {
             await deploy("demo", base({
