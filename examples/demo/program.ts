@@ -10,6 +10,9 @@ export interface DemoOptions {
     httpPort: number;
 }
 
+/** What `npm run demo` deploys: the test app that scripts/testbed/app-images.sh --local builds. */
+export const DEMO_DEFAULTS: DemoOptions = { image: "pulumi-kamal/testapp:v1", httpPort: 8080 };
+
 export function demoProgram(opts: DemoOptions) {
     return async () => {
         const app = new KamalApp("demo", {

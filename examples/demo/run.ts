@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { LocalWorkspace, PulumiCommand } from "@pulumi/pulumi/automation";
-import { demoProgram } from "./program";
+import { DEMO_DEFAULTS, demoProgram } from "./program";
 
 async function main() {
     const action = process.argv[2] ?? "up";
@@ -16,7 +16,7 @@ async function main() {
     const state = path.join(repo, ".pulumi-state");
     fs.mkdirSync(state, { recursive: true });
     const stack = await LocalWorkspace.createOrSelectStack(
-        { stackName: "demo", projectName: "pulumi-kamal-demo", program: demoProgram({ image: process.env.DEMO_IMAGE ?? "pulumi-kamal/demo-app:v1", httpPort: Number(process.env.DEMO_HTTP_PORT ?? 8080) }) },
+        { stackName: "demo", projectName: "pulumi-kamal-demo", program: demoProgram({ image: process.env.DEMO_IMAGE ?? DEMO_DEFAULTS.image, httpPort: Number(process.env.DEMO_HTTP_PORT ?? DEMO_DEFAULTS.httpPort) }) },
         {
             // The repository root is the program directory: the provider process resolves pulumi-kamal from here.
             workDir: repo,

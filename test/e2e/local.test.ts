@@ -1,10 +1,11 @@
 /**
- * The local transport: the demo (web + worker behind kamal-proxy, web's hook
- * before traffic) deployed on this machine's own Docker engine.
+ * The local transport: the demo as `npm run demo` deploys it (web + worker
+ * behind kamal-proxy, web's hook before traffic) on this machine's own Docker
+ * engine; only the port differs.
  */
 import * as assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { demoProgram } from "../../examples/demo/program";
+import { DEMO_DEFAULTS, demoProgram } from "../../examples/demo/program";
 import { get, testStack, TestStack } from "./harness";
 
 const PORT = 18080;
@@ -14,7 +15,7 @@ describe("the demo on the local Docker engine (hosts: [localhost])", function ()
     let s: TestStack;
 
     before(async function () {
-        s = await testStack("local-demo", demoProgram({ image: "pulumi-kamal/testapp:v1", httpPort: PORT }));
+        s = await testStack("local-demo", demoProgram({ ...DEMO_DEFAULTS, httpPort: PORT }));
     });
 
     after(async function () {
