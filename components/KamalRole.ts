@@ -3,6 +3,7 @@ import {
     bootGroups, hostEntry, hostKey, proxyTarget, roleCmd, roleEnv, roleHealth, roleLabels, roleVolumes, versionOf,
 } from "../config/resolve";
 import type { KamalAppConfig } from "../config/schema";
+import { hookHosts } from "../provider/commands/hook";
 import { connectionTo } from "./connection";
 import { RoleContainer, RoleHook, TrafficSwitch } from "./resources";
 
@@ -76,7 +77,7 @@ export class KamalRole extends pulumi.ComponentResource {
                 service: app.service, role, destination: app.destination, version,
                 command: hook!.command, when: hook!.when, runOn: hook!.runOn, timeout: hook!.timeout, env: hook!.env,
                 targets: pulumi.secret(pulumi.all(targets.map(target))),
-                runsOn: pulumi.all((hook!.runOn === "all" ? targets : targets.slice(0, 1)).map((i) => hostInputs[i])),
+                runsOn: pulumi.all(hookHosts(hook!.runOn, targets).map((i) => hostInputs[i])),
                 health,
                 proxy,
             }, { parent: this, dependsOn });

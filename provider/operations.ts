@@ -5,7 +5,7 @@
 import { randomBytes } from "node:crypto";
 import * as docker from "./commands/docker";
 import * as proxy from "./commands/proxy";
-import { run, tail, Transport } from "./transport";
+import { CommandError, run, tail, Transport } from "./transport";
 
 export interface Registry {
     server?: string;
@@ -17,9 +17,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function ensureNetwork(t: Transport): Promise<void> {
     if ((await t.exec(docker.networkInspect())).code === 0) return;
-    const created = await t.exec(docker.networkCreate());
+    const argv = docker.networkCreate();
+    const created = await t.exec(argv);
     // Two resources may race to create it: "already exists" is success.
-    if (created.code !== 0 && !/already exists/.test(created.stderr)) await run(t, docker.networkCreate());
+    if (created.code !== 0 && !/already exists/.test(created.stderr)) throw new CommandError(t.host, argv, created);
 }
 
 /** Log in (when a registry is configured) and pull; without a registry, pull only what is missing. */
@@ -119,7 +120,7 @@ export async function waitHealthy(t: Transport, id: string, health: Health): Pro
         }
     } catch (e) {
         const logs = await t.exec(docker.logs(id, 20)).catch(() => undefined);
-        const reason = (e as Error).message.replace(/^[^:]+: `[^`]*` exited \d+: /, "");
+        const reason = e instanceof CommandError ? tail(e.result.stderr || e.result.stdout, 5) : (e as Error).message;
         throw new UnhealthyError(t.host, short, reason, logs ? tail(`${logs.stdout}${logs.stderr}`, 20) : "");
     }
 }
@@ -129,6 +130,9 @@ export interface RoleRef {
     role: string;
     destination?: string;
 }
+
+/** Docker IDs compare by prefix: a short and a full ID name the same container. */
+export const sameContainer = (a: string, b: string): boolean => a.startsWith(b) || b.startsWith(a);
 
 interface Listed {
     id: string;
@@ -147,7 +151,7 @@ export async function listRole(t: Transport, ref: RoleRef): Promise<Listed[]> {
 
 /** After a switch: stop the role's other containers, keep the newest `retain` stopped ones for rollback. */
 export async function retireOthers(t: Transport, ref: RoleRef, keepId: string, stopTimeout: number | undefined, retain: number): Promise<string[]> {
-    const others = (await listRole(t, ref)).filter((c) => !keepId.startsWith(c.id) && !c.id.startsWith(keepId));
+    const others = (await listRole(t, ref)).filter((c) => !sameContainer(c.id, keepId));
     const running = others.filter((c) => c.state === "running" || c.state === "restarting" || c.state === "paused");
     for (const c of running) await run(t, docker.stop(c.id, stopTimeout));
     const stale = others.slice(retain).map((c) => c.id);

@@ -8,6 +8,11 @@ export function hookArgv(command: string | string[]): string[] {
     return typeof command === "string" ? ["sh", "-c", command] : command;
 }
 
+/** Where a hook runs: `primary` on the role's first host only, `all` on every host. */
+export function hookHosts<T>(runOn: "primary" | "all", hosts: readonly T[]): T[] {
+    return runOn === "all" ? [...hosts] : hosts.slice(0, 1);
+}
+
 /** `docker exec` of the hook, tagged with a unique id so a timeout can find and stop it. */
 export function runHook(container: string, command: string | string[], env: Record<string, string>, hookId: string): Argv {
     return exec(container, hookArgv(command), { ...env, KAMAL_HOOK_ID: hookId });

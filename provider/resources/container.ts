@@ -5,7 +5,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import * as docker from "../commands/docker";
 import {
-    ensureImage, ensureNetwork, envFilePath, Health, inspect, listRole, Registry, startContainer, waitHealthy, writeEnvFile,
+    ensureImage, ensureNetwork, envFilePath, Health, inspect, listRole, Registry, sameContainer, startContainer, waitHealthy, writeEnvFile,
 } from "../operations";
 import { run, SshTarget } from "../transport";
 import { changedKeys, isUnknown, progress, transport } from "./common";
@@ -135,12 +135,12 @@ export const containerProvider: pulumi.dynamic.ResourceProvider = {
         const t = transport(olds.connection);
         const role = { service: olds.service, role: olds.role, destination: olds.destination };
         const containers = await listRole(t, role);
-        const successor = containers.some((c) => c.state === "running" && !id.startsWith(c.id) && !c.id.startsWith(id));
+        const successor = containers.some((c) => c.state === "running" && !sameContainer(c.id, id));
         if (successor) {
             if ((await inspect(t, id))?.running) await run(t, docker.stop(id));
             return;
         }
-        const ids = containers.filter((c) => c.state !== "running" || id.startsWith(c.id) || c.id.startsWith(id)).map((c) => c.id);
+        const ids = containers.filter((c) => c.state !== "running" || sameContainer(c.id, id)).map((c) => c.id);
         if (!ids.includes(id)) ids.push(id);
         await t.exec(docker.remove(...ids));
         await t.exec(docker.removeFile(envFilePath(olds.service, olds.role, olds.destination)));

@@ -8,7 +8,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import * as docker from "../commands/docker";
 import * as hookCmd from "../commands/hook";
 import * as proxyCmd from "../commands/proxy";
-import { Health, inspect, listRole, waitHealthy } from "../operations";
+import { Health, inspect, listRole, sameContainer, waitHealthy } from "../operations";
 import { run, SshTarget, tail, Transport, TransportError } from "../transport";
 import { changedKeys, progress, transport } from "./common";
 
@@ -86,10 +86,6 @@ function installInterruptHandlers(): void {
     }
 }
 
-function where(i: HookInputs): HookTarget[] {
-    return i.runOn === "all" ? i.targets : i.targets.slice(0, 1);
-}
-
 export const hookProvider: pulumi.dynamic.ResourceProvider = {
     async diff(_id, olds: HookOutputs, news: HookInputs) {
         const replaces = changedKeys(olds, news, RERUN_ON);
@@ -120,7 +116,7 @@ export const hookProvider: pulumi.dynamic.ResourceProvider = {
 };
 
 async function runAll(i: HookInputs): Promise<HookRun[]> {
-    const targets = where(i);
+    const targets = hookCmd.hookHosts(i.runOn, i.targets);
     return Promise.all(targets.map(async (target) => {
         const t = transport(target.connection);
         await ensureRunningAndHealthy(t, target, i.health);
@@ -186,7 +182,7 @@ async function execHook(t: Transport, i: HookInputs, target: HookTarget): Promis
         if (e instanceof HookFailedError) throw e;
         // Timeout, interrupt or lost connection: the process may still run in the container; stop it.
         await t.exec(hookCmd.killHook(target.containerId, hookId), { timeoutMs: 15_000 }).catch(() => undefined);
-        throw new HookFailedError(i.role, t.host, (e as Error).message.replace(`${t.host}: `, ""), tail(output, 20));
+        throw new HookFailedError(i.role, t.host, e instanceof TransportError ? e.reason : (e as Error).message, tail(output, 20));
     }
 }
 
@@ -231,7 +227,7 @@ async function runPaused(i: HookInputs): Promise<HookRun[]> {
     try {
         for (const h of hosts) await ensureRunningAndHealthy(h.t, h.target, i.health);
         for (const h of hosts) {
-            const others = (await listRole(h.t, i)).filter((c) => c.state === "running" && !h.target.containerId.startsWith(c.id) && !c.id.startsWith(h.target.containerId));
+            const others = (await listRole(h.t, i)).filter((c) => c.state === "running" && !sameContainer(c.id, h.target.containerId));
             h.previous = others[0]?.id;
             if (!h.previous) continue; // first deploy: nothing serves yet, nothing to hold
             const rollback = proxyCmd.deploy({ ...route, target: targetOf(h.previous) });
@@ -242,7 +238,7 @@ async function runPaused(i: HookInputs): Promise<HookRun[]> {
         }
         for (const h of hosts) await run(h.t, proxyCmd.deploy({ ...route, target: targetOf(h.target.containerId) }));
         const runs: HookRun[] = [];
-        for (const target of where(i)) runs.push(await execHook(transport(target.connection), i, target));
+        for (const target of hookCmd.hookHosts(i.runOn, i.targets)) runs.push(await execHook(transport(target.connection), i, target));
         return runs;
     } catch (e) {
         for (const h of hosts) {

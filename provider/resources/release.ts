@@ -6,7 +6,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import * as proxyCmd from "../commands/proxy";
 import { proxyRunning, retireOthers } from "../operations";
-import { run, SshTarget } from "../transport";
+import { CommandError, run, SshTarget } from "../transport";
 import { changedKeys, progress, transport } from "./common";
 
 export interface ReleaseInputs {
@@ -52,8 +52,10 @@ export const releaseProvider: pulumi.dynamic.ResourceProvider = {
         if (!olds.proxy) return;
         const t = transport(olds.connection);
         if (!(await proxyRunning(t))) return;
-        const r = await t.exec(proxyCmd.remove(olds.proxy.service));
-        if (r.code !== 0 && !/not found|service not found/i.test(r.stderr)) await run(t, proxyCmd.remove(olds.proxy.service));
+        const argv = proxyCmd.remove(olds.proxy.service);
+        const r = await t.exec(argv);
+        // Already gone is what we wanted.
+        if (r.code !== 0 && !/not found/i.test(r.stderr)) throw new CommandError(t.host, argv, r);
     },
 };
 

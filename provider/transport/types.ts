@@ -32,8 +32,8 @@ export class CommandError extends Error {
 
 /** The connection broke or the command could not be started or timed out. */
 export class TransportError extends Error {
-    constructor(readonly host: string, message: string) {
-        super(`${host}: ${message}`);
+    constructor(readonly host: string, readonly reason: string) {
+        super(`${host}: ${reason}`);
         this.name = "TransportError";
     }
 }
