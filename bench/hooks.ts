@@ -13,9 +13,9 @@
  *
  * Hosts: the test bed's first two (E2E_HOSTS=a,b picks others).
  */
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
-import { get, REPO, Testbed, testStack, TestStack } from "../test/e2e/harness";
+import { get, onHostAsync, REPO, requestLoop, Sample, served as ok, Testbed, testStack, TestStack, waitFor } from "../test/e2e/harness";
 import { hookApp, Scenario, SharedDb, testbed } from "../test/e2e/fixture";
 
 type Mode = "kamal" | "after-traffic" | "before-traffic" | "paused";
@@ -66,36 +66,8 @@ function parseArgs(argv: string[]): Options {
 
 // ---------------------------------------------------------------- requests
 
-interface Sample { at: number; url: string; ms: number; status: number; body: string; error?: string }
-
-/**
- * One request at a time per URL, 20 ms apart (as the e2e harness's loop), each
- * waiting up to 60 s: a request held by a paused proxy is slow, not failed.
- * Unlike the harness it keeps every sample, so served and failed requests'
- * latencies stay apart.
- */
-function requestLoop(urls: string[]): { stop(): Promise<Sample[]> } {
-    const samples: Sample[] = [];
-    let running = true;
-    const loops = urls.map(async (url) => {
-        while (running) {
-            const at = Date.now();
-            try {
-                const r = await get(url, 60_000);
-                samples.push({ at, url, ms: Date.now() - at, status: r.status, body: r.body.trim().slice(0, 80) });
-            } catch (e) {
-                samples.push({ at, url, ms: Date.now() - at, status: 0, body: "", error: (e as Error).message });
-            }
-            await new Promise((r) => setTimeout(r, 20));
-        }
-    });
-    return { stop: async () => { running = false; await Promise.all(loops); return samples; } };
-}
-
 /** A resource operation finishing, in the engine's non-interactive output. */
 const RESOURCE_DONE = /\b(created|updated|deleted|replaced)( original| replacement)? \([\d.]+m?s\)/;
-
-const ok = (s: Sample) => s.status >= 200 && s.status < 300;
 
 /** Nearest-rank percentile; undefined for no data. */
 function pct(values: number[], p: number): number | undefined {
@@ -131,29 +103,7 @@ interface RunResult {
     failureWindowMs?: [number, number];
 }
 
-/** The system ssh client, async (a sync spawn would stall the request loop). */
-function sshAsync(tb: Testbed, host: string, command: string): Promise<string> {
-    return new Promise((resolve, reject) => {
-        const p = spawn("ssh", ["-i", tb.keyPath, "-o", `UserKnownHostsFile=${tb.knownHosts}`, "-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes",
-            `${tb.user}@${host}`, command], { stdio: ["ignore", "pipe", "pipe"] });
-        let out = "", err = "";
-        p.stdout.on("data", (d) => (out += d));
-        p.stderr.on("data", (d) => (err += d));
-        p.on("error", reject);
-        p.on("close", (code) => (code === 0 ? resolve(out) : reject(new Error(`ssh ${host} ${command}: exit ${code}: ${err.trim()}`))));
-    });
-}
-
 const log = (msg: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
-
-async function waitUntil(what: string, probe: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-        if (await probe().catch(() => false)) return;
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-        await new Promise((r) => setTimeout(r, 250));
-    }
-}
 
 let interrupted = false;
 const checkInterrupt = () => { if (interrupted) throw new Error("interrupted"); };
@@ -167,13 +117,13 @@ async function runOnce(tb: Testbed, opts: Options, scenario: ScenarioName, mode:
     let stack: TestStack | undefined;
     try {
         db = new SharedDb(tb, opts.dbPort);
-        await waitUntil("the shared db", async () => (await get(`${db!.url}/schema`, 2000)).status === 200);
+        await waitFor("the shared db", async () => ((await get(`${db!.url}/schema`, 2000)).status === 200 || undefined), 30_000);
         stack = await testStack(`bench-${scenario}-${mode}-${rep}`, hookApp(tb, db, () => current));
         checkInterrupt();
 
         log(`${scenario}/${mode} #${rep}: deploying v1`);
         await stack.up();
-        for (const url of urls) await waitUntil(`v1 on ${url}`, async () => (await get(url, 5000)).body.trim() === "v1");
+        for (const url of urls) await waitFor(`v1 on ${url}`, async () => ((await get(url, 5000)).body.trim() === "v1" || undefined), 30_000);
         checkInterrupt();
 
         current = {
@@ -203,7 +153,7 @@ async function runOnce(tb: Testbed, opts: Options, scenario: ScenarioName, mode:
             if (mode === "kamal") {
                 // Kamal's post-app-boot: once every role booted, on the deployer, here `kamal app exec`-like.
                 const started = Date.now();
-                await sshAsync(tb, h1, "docker exec shop-web-v2 /app/bin/migrate");
+                await onHostAsync(tb, h1, "docker exec shop-web-v2 /app/bin/migrate");
                 migrationMs = Date.now() - started;
                 workMs = Date.now() - t0;
                 healthyToStartMs.push(started - (outputs.webHealthyAt as number[])[0]);
@@ -213,7 +163,7 @@ async function runOnce(tb: Testbed, opts: Options, scenario: ScenarioName, mode:
             wallMs = Date.now() - t0;
         } finally {
             // The loop stops either way; on failure its samples are dropped with the run.
-            samples = await load.stop();
+            samples = (await load.stop()).samples;
         }
 
         // Sanity: the deploy did what it says.

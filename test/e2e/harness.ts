@@ -9,6 +9,7 @@ import * as http from "node:http";
 import * as os from "node:os";
 import * as path from "node:path";
 import { LocalWorkspace, PulumiCommand, PulumiFn, Stack } from "@pulumi/pulumi/automation";
+import { prepareWorkspace } from "../../cli/run";
 
 export const REPO = path.resolve(__dirname, "../../..");
 const CACHE = process.env.PULUMI_KAMAL_CACHE ?? path.join(os.homedir(), ".cache/pulumi-kamal");
@@ -51,15 +52,10 @@ function pulumiCliDir(): string {
 /**
  * A work dir outside the repo (Automation API writes Pulumi.yaml there) whose
  * node_modules resolve @pulumi/pulumi and pulumi-kamal to this checkout, as
- * an installed package would.
+ * an installed package would: the CLI's own workspace, in a tmp dir.
  */
 function workDir(project: string): string {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), `pk-${project}-`));
-    fs.mkdirSync(path.join(dir, "node_modules/@pulumi"), { recursive: true });
-    fs.symlinkSync(path.join(REPO, "node_modules/@pulumi/pulumi"), path.join(dir, "node_modules/@pulumi/pulumi"));
-    fs.symlinkSync(REPO, path.join(dir, "node_modules/pulumi-kamal"));
-    fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: project, private: true }));
-    return dir;
+    return prepareWorkspace(fs.mkdtempSync(path.join(os.tmpdir(), `pk-${project}-`)));
 }
 
 export interface TestStack {
@@ -122,22 +118,33 @@ export async function testStack(project: string, program: PulumiFn): Promise<Tes
     };
 }
 
-/** Runs a command on a test host with the system ssh client: an observer independent of the code under test. */
+/** The system ssh client's argv for a test host: an observer independent of the code under test. */
+function sshArgv(tb: Testbed, host: string, command: string): string[] {
+    return ["-i", tb.keyPath, "-o", `UserKnownHostsFile=${tb.knownHosts}`, "-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes", `${tb.user}@${host}`, command];
+}
+
+/** Runs a command on a test host and returns its stdout. */
 export function onHost(tb: Testbed, host: string, command: string): string {
-    const r = spawnSync("ssh", [
-        "-i", tb.keyPath, "-o", `UserKnownHostsFile=${tb.knownHosts}`, "-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes",
-        `${tb.user}@${host}`, command,
-    ], { encoding: "utf8" });
+    const r = spawnSync("ssh", sshArgv(tb, host, command), { encoding: "utf8" });
     if (r.status !== 0) throw new Error(`ssh ${host} ${command}: exit ${r.status}: ${r.stderr}`);
     return r.stdout;
 }
 
+/** The same without blocking the event loop (a request loop keeps running meanwhile). */
+export function onHostAsync(tb: Testbed, host: string, command: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+        const p = spawn("ssh", sshArgv(tb, host, command), { stdio: ["ignore", "pipe", "pipe"] });
+        let out = "", err = "";
+        p.stdout.on("data", (d) => (out += d));
+        p.stderr.on("data", (d) => (err += d));
+        p.on("error", reject);
+        p.on("close", (code) => (code === 0 ? resolve(out) : reject(new Error(`ssh ${host} ${command}: exit ${code}: ${err.trim()}`))));
+    });
+}
+
 /** Samples `ps` on a host (bounded: 60 s at most) until stopped; returns everything seen. */
 export function watchProcesses(tb: Testbed, host: string): { stop(): Promise<string> } {
-    const child = spawn("ssh", [
-        "-i", tb.keyPath, "-o", `UserKnownHostsFile=${tb.knownHosts}`, "-o", "BatchMode=yes", `${tb.user}@${host}`,
-        "end=$(( $(date +%s) + 60 )); while [ $(date +%s) -lt $end ]; do ps -eo args; sleep 0.05; done",
-    ]);
+    const child = spawn("ssh", sshArgv(tb, host, "end=$(( $(date +%s) + 60 )); while [ $(date +%s) -lt $end ]; do ps -eo args; sleep 0.05; done"));
     let seen = "";
     child.stdout.setEncoding("utf8").on("data", (d: string) => (seen += d));
     const done = new Promise<void>((r) => child.on("close", () => r()));
@@ -155,12 +162,32 @@ export function get(url: string, timeoutMs = 5000): Promise<{ status: number; bo
     });
 }
 
+/** One request of a request loop. */
+export interface Sample { at: number; url: string; ms: number; status: number; body: string; error?: string }
+
+export const served = (s: Sample): boolean => s.status >= 200 && s.status < 300;
+
 export interface LoadReport {
     total: number;
     failed: number;
     failures: string[];
     versions: Record<string, number>;
     latenciesMs: number[];
+    /** Every request, in order of start per URL. */
+    samples: Sample[];
+}
+
+function summarize(samples: Sample[]): LoadReport {
+    const report: LoadReport = { total: samples.length, failed: 0, failures: [], versions: {}, latenciesMs: [], samples };
+    for (const s of samples) {
+        if (!s.error) report.latenciesMs.push(s.ms);
+        if (served(s)) report.versions[s.body] = (report.versions[s.body] ?? 0) + 1;
+        else {
+            report.failed++;
+            report.failures.push(`${s.url}: ${s.error ?? `${s.status} ${s.body}`}`);
+        }
+    }
+    return report;
 }
 
 /**
@@ -169,23 +196,18 @@ export interface LoadReport {
  * timeout or a non-2xx answer.
  */
 export function requestLoop(urls: string[], maxMs = 600_000, requestTimeoutMs = 60_000): { stop(): Promise<LoadReport> } {
-    const report: LoadReport = { total: 0, failed: 0, failures: [], versions: {}, latenciesMs: [] };
+    const samples: Sample[] = [];
     let running = true;
     const deadline = Date.now() + maxMs;
     const loops = urls.map(async (url) => {
         while (running && Date.now() < deadline) {
-            const started = Date.now();
+            const at = Date.now();
             try {
                 // Clients wait as browsers do: a request held by a paused proxy is slow, not failed.
                 const r = await get(url, requestTimeoutMs);
-                report.total++;
-                report.latenciesMs.push(Date.now() - started);
-                if (r.status >= 200 && r.status < 300) report.versions[r.body.trim()] = (report.versions[r.body.trim()] ?? 0) + 1;
-                else { report.failed++; report.failures.push(`${url}: ${r.status} ${r.body.slice(0, 80)}`); }
+                samples.push({ at, url, ms: Date.now() - at, status: r.status, body: r.body.trim().slice(0, 80) });
             } catch (e) {
-                report.total++;
-                report.failed++;
-                report.failures.push(`${url}: ${(e as Error).message}`);
+                samples.push({ at, url, ms: Date.now() - at, status: 0, body: "", error: (e as Error).message });
             }
             await new Promise((r) => setTimeout(r, 20));
         }
@@ -194,7 +216,7 @@ export function requestLoop(urls: string[], maxMs = 600_000, requestTimeoutMs = 
         stop: async () => {
             running = false;
             await Promise.all(loops);
-            return report;
+            return summarize(samples);
         },
     };
 }
