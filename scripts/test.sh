@@ -8,6 +8,8 @@ cd "$(dirname "$0")/.."
 npm run build --silent
 echo "== unit tests"
 npx mocha 'dist/test/unit/**/*.test.js'
+echo "== package tests (npm pack, consumers of the tarball)"
+npx mocha --timeout 300000 'dist/test/package/**/*.test.js'
 
 echo "== test bed"
 export PULUMI_CLI_DIR="$(bash scripts/testbed/pulumi-cli.sh)"

@@ -1,0 +1,40 @@
+/**
+ * `npm pack` of this repository, once per test process: what a user installs.
+ * The tests that need the published package share one tarball.
+ */
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+
+export const REPO = path.resolve(__dirname, "../../..");
+
+export interface Packed {
+    /** The .tgz file. */
+    tarball: string;
+    /** Paths inside the package, as npm lists them (e.g. "dist/index.js"). */
+    files: string[];
+    /** The tarball unpacked (its `package/` directory). */
+    unpacked: string;
+}
+
+let packed: Packed | undefined;
+
+export function npmEnv(): NodeJS.ProcessEnv {
+    // Quiet, and never a prompt or an audit request.
+    return { ...process.env, npm_config_audit: "false", npm_config_fund: "false", npm_config_update_notifier: "false" };
+}
+
+export function pack(): Packed {
+    if (packed) return packed;
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pk-pack-"));
+    // prepack runs the package build: the same as a user's `npm pack` in a clean clone.
+    const out = execFileSync("npm", ["pack", "--json", "--pack-destination", dir], {
+        cwd: REPO, env: npmEnv(), encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 << 20,
+    });
+    const [info] = JSON.parse(out.slice(out.indexOf("["))) as { filename: string; files: { path: string }[] }[];
+    const tarball = path.join(dir, info.filename);
+    execFileSync("tar", ["-xzf", tarball, "-C", dir]);
+    packed = { tarball, files: info.files.map((f) => f.path).sort(), unpacked: path.join(dir, "package") };
+    return packed;
+}
