@@ -1,7 +1,14 @@
-export { KamalApp, KamalAppArgs } from "./components/KamalApp";
+export { KamalApp } from "./components/KamalApp";
 export { KamalRole, KamalRoleArgs } from "./components/KamalRole";
 export { KamalProxy, KamalProxyArgs } from "./components/KamalProxy";
 export { KamalConfigError, parseAppConfig } from "./config/validate";
 export { loadDeployConfig } from "./config/deploy-yml";
 export type { LoadedDeployConfig, LoadOptions } from "./config/deploy-yml";
-export type { KamalAppConfig, KamalAppInput, HookConfig, RoleConfig } from "./config/schema";
+export type {
+    KamalAppArgs, RoleArgs, HostArgs, HookArgs, HookWhen, HookRunOn, SshArgs, ProxyArgs, HealthcheckArgs, BufferingArgs,
+    EnvArgs, EnvVars, RegistryArgs, BootArgs, LoggingArgs,
+    KamalAppConfig, RoleConfig, HostConfig, HookConfig, SshConfig,
+} from "./config/types";
+/** The arguments' old name. */
+export type { KamalAppArgs as KamalAppInput } from "./config/types";
+export type { KamalAppOutputs, HookRun } from "./components/outputs";

@@ -1,13 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
 import { loadDeployConfig, LoadOptions } from "../config/deploy-yml";
-import { hostEntry, hostKey, roleProxy } from "../config/resolve";
-import { bootOrder, KamalAppConfig, KamalAppInput } from "../config/schema";
+import { hostEntry, hostKey, roleProxy, versionOf } from "../config/resolve";
+import { bootOrder, primaryRoleOf } from "../config/schema";
+import type { KamalAppArgs, KamalAppConfig } from "../config/types";
 import { parseAppConfig } from "../config/validate";
 import { connectionTo } from "./connection";
 import { KamalProxy } from "./KamalProxy";
 import { KamalRole } from "./KamalRole";
+import { HookRun, roleUrls } from "./outputs";
 
-export type KamalAppArgs = KamalAppInput;
+export type { KamalAppArgs };
 
 /**
  * A Kamal-style app: kamal-proxy on each proxied host, then every role's
@@ -27,9 +29,20 @@ export class KamalApp extends pulumi.ComponentResource {
         return app;
     }
 
+    /** The validated arguments, defaults applied. */
     readonly config: KamalAppConfig;
     readonly roles: Record<string, KamalRole> = {};
     readonly proxies: Record<string, KamalProxy> = {};
+    /** The deployed version: `version`, else the image's tag or digest. */
+    readonly version: pulumi.Output<string>;
+    /** Per proxied role, its URLs: `https://host/prefix`, or `http://address[:port]` per host when no proxy host is set. */
+    readonly urls: pulumi.Output<Record<string, string[]>>;
+    /** The primary role's first URL (else the first proxied role's); undefined when no role is proxied. */
+    readonly url: pulumi.Output<string | undefined>;
+    /** Per role, the serving container's name per host address. */
+    readonly containers: pulumi.Output<Record<string, Record<string, string>>>;
+    /** Per role with a post-app-boot hook, the runs of its last deploy (host, container, exit code, timings, output tail). */
+    readonly hookRuns: pulumi.Output<Record<string, HookRun[]>>;
 
     constructor(name: string, args: KamalAppArgs, opts?: pulumi.ComponentResourceOptions) {
         super("pulumi-kamal:index:KamalApp", name, {}, opts);
@@ -40,8 +53,8 @@ export class KamalApp extends pulumi.ComponentResource {
         for (const role of Object.keys(app.roles)) {
             if (!roleProxy(app, role)) continue;
             proxiesByRole[role] = {};
-            app.roles[role].hosts.map(hostEntry).forEach(({ host }, i) => {
-                const key = hostKey(host, i);
+            app.roles[role].hosts.map(hostEntry).forEach(({ host, key: given }, i) => {
+                const key = hostKey(host, i, given);
                 // Hosts known now share one proxy resource; deferred hosts get one per role.
                 const id = typeof host === "string" ? key : `${role}-${key}`;
                 this.proxies[id] ??= new KamalProxy(`${name}-proxy-${id}`, {
@@ -64,6 +77,32 @@ export class KamalApp extends pulumi.ComponentResource {
         };
         Object.keys(app.roles).forEach(build);
 
-        this.registerOutputs({ roles: Object.keys(this.roles) });
+        this.version = app.version !== undefined ? pulumi.output(app.version) : pulumi.output(app.image).apply(versionOf);
+        this.urls = this.urlsOf(app);
+        const primary = primaryRoleOf(app);
+        this.url = this.urls.apply((u) => (u[primary] ?? Object.values(u)[0])?.[0]);
+        this.containers = pulumi.all(Object.fromEntries(Object.entries(this.roles).map(([role, r]) => [role,
+            pulumi.all(r.containers.map((c, i) => pulumi.all([hostEntry(app.roles[role].hosts[i]).host, c.containerName])))
+                .apply((pairs) => Object.fromEntries(pairs))])));
+        this.hookRuns = pulumi.all(Object.fromEntries(Object.entries(this.roles).filter(([, r]) => r.hooks.length)
+            .map(([role, r]) => [role, pulumi.all(r.hooks.map((h) => h.runs)).apply((runs) => runs.flat())])));
+
+        this.registerOutputs({
+            roles: Object.keys(this.roles), version: this.version, urls: this.urls, url: this.url,
+            containers: this.containers, hookRuns: this.hookRuns,
+        });
+    }
+
+    private urlsOf(app: KamalAppConfig): pulumi.Output<Record<string, string[]>> {
+        const byRole: Record<string, pulumi.Output<string[]>> = {};
+        for (const role of Object.keys(app.roles)) {
+            const p = roleProxy(app, role);
+            if (!p) continue;
+            const names = pulumi.all(p.hosts ?? (p.host !== undefined ? [p.host] : []));
+            const addresses = pulumi.all(app.roles[role].hosts.map((h) => hostEntry(h).host));
+            byRole[role] = pulumi.all([names, addresses]).apply(([hostNames, addrs]) =>
+                roleUrls({ hostNames, ssl: p.ssl, pathPrefix: p.pathPrefix, ports: app.proxyPorts }, addrs));
+        }
+        return pulumi.all(byRole);
     }
 }

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import {
     bootGroups, hostEntry, hostKey, proxyTarget, roleCmd, roleEnv, roleHealth, roleLabels, roleVolumes, versionOf,
 } from "../config/resolve";
-import type { KamalAppConfig } from "../config/schema";
+import type { KamalAppConfig } from "../config/types";
 import { hookHosts } from "../provider/commands/hook";
 import { connectionTo } from "./connection";
 import { RoleContainer, RoleHook, TrafficSwitch } from "./resources";
@@ -37,7 +37,7 @@ export class KamalRole extends pulumi.ComponentResource {
         const version = app.version !== undefined ? pulumi.output(app.version) : image.apply(versionOf);
         const proxy = proxyTarget(app, role);
 
-        const hosts = cfg.hosts.map(hostEntry).map(({ host, tags }, i) => ({ key: hostKey(host, i), tags, connection: connectionTo(app.ssh, host) }));
+        const hosts = cfg.hosts.map(hostEntry).map(({ host, tags, key }, i) => ({ key: hostKey(host, i, key), tags, connection: connectionTo(app.ssh, host) }));
         const hostInputs = cfg.hosts.map((h) => hostEntry(h).host);
         const health = roleHealth(app, role);
 

@@ -11,7 +11,8 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { renderErb } from "./erb";
-import { appSchema, HOOK_RUN_ON, HOOK_WHEN, KamalAppInput } from "./schema";
+import { appSchema, HOOK_RUN_ON, HOOK_WHEN } from "./schema";
+import type { KamalAppArgs as KamalAppInput } from "./types";
 import { Env, SecretStore } from "./secrets";
 import { formatPath, KamalConfigError } from "./validate";
 import { deepMerge, MapNode, Origin, parseYamlTree, plain, TreeNode } from "./yaml-tree";
@@ -206,7 +207,7 @@ export function loadDeployConfig(options: LoadOptions = {}): LoadedDeployConfig 
     }
     if (args) loader.validate(args);
     if (loader.hasProblems()) throw new KamalConfigError(where, loader.report([...files.map(display), ...loader.secretFiles()]));
-    return { args: args as KamalAppInput, warnings: loader.warningLines(files.map(display)), ...(destination !== undefined ? { destination } : {}) };
+    return { args: args as unknown as KamalAppInput, warnings: loader.warningLines(files.map(display)), ...(destination !== undefined ? { destination } : {}) };
 }
 
 class Loader {

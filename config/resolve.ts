@@ -6,7 +6,8 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Health } from "../provider/operations";
 import type { ReleaseInputs } from "../provider/resources/release";
 import { splitWords } from "../provider/commands/shell";
-import { isProxied, KamalAppConfig, mergeProxy, ProxyConfig, RoleConfig } from "./schema";
+import { isProxied, mergeProxy, ProxyConfig } from "./schema";
+import type { KamalAppConfig, RoleConfig } from "./types";
 
 /** The version a new container is named by: the image's tag, or its digest's first 12 hex digits. */
 export function versionOf(image: string): string {
@@ -35,7 +36,8 @@ export function proxyTarget(app: KamalAppConfig, role: string): NonNullable<Rele
     return {
         service: proxyServiceName(app, role),
         appPort: p.appPort,
-        hosts: p.hosts ?? (p.host ? [p.host] : []),
+        // Host names given as Outputs stay Outputs here: Pulumi resolves them inside the resource's inputs.
+        hosts: (p.hosts ?? (p.host ? [p.host] : [])) as string[],
         pathPrefix: p.pathPrefix,
         stripPathPrefix: p.stripPathPrefix,
         tls: p.ssl,
@@ -85,15 +87,17 @@ export function roleVolumes(app: KamalAppConfig, role: string): string[] {
     return [...(app.volumes ?? []), ...(app.roles[role].volumes ?? [])];
 }
 
-/** A host entry's address and tags. */
-export function hostEntry(entry: RoleConfig["hosts"][number]): { host: pulumi.Input<string>; tags: string[] } {
-    if (typeof entry === "object" && entry !== null && "host" in entry) return { host: entry.host, tags: entry.tags };
+/** A host entry's address, tags and (when given) its stable key. */
+export function hostEntry(entry: RoleConfig["hosts"][number]): { host: pulumi.Input<string>; tags: string[]; key?: string } {
+    if (typeof entry === "object" && entry !== null && "host" in entry) {
+        return { host: entry.host, tags: entry.tags, ...(entry.key !== undefined ? { key: entry.key } : {}) };
+    }
     return { host: entry as pulumi.Input<string>, tags: [] };
 }
 
-/** A stable resource-name part for a host: the host itself when known now, else its position. */
-export function hostKey(host: pulumi.Input<string>, index: number): string {
-    return typeof host === "string" ? host : `host${index}`;
+/** A stable resource-name part for a host: its key, else the host itself when known now, else its position. */
+export function hostKey(host: pulumi.Input<string>, index: number, key?: string): string {
+    return key ?? (typeof host === "string" ? host : `host${index}`);
 }
 
 /**

@@ -7,13 +7,14 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import type { KamalAppConfig } from "./types";
 
 /** An Output or a Promise: a value known only at deploy time. */
 const deferred = z.custom<pulumi.Output<unknown> | Promise<unknown>>(
     (v) => pulumi.Output.isInstance(v) || (typeof v === "object" && v !== null && typeof (v as any).then === "function"),
 );
 function input<T extends z.ZodType>(plain: T) {
-    return z.union([plain, deferred]) as unknown as z.ZodType<pulumi.Input<z.output<T>>>;
+    return z.union([plain, deferred]) as unknown as z.ZodType<pulumi.Input<z.output<T>>, pulumi.Input<z.input<T>>>;
 }
 
 /** Kamal names services and roles into container names: keep them DNS-safe. */
@@ -41,8 +42,8 @@ export const envSchema = z.strictObject({
 });
 
 const proxyFields = {
-    host: z.string().optional(),
-    hosts: z.array(z.string()).optional(),
+    host: input(z.string()).optional(),
+    hosts: z.array(input(z.string())).optional(),
     appPort: z.number().int().min(1).max(65535).optional(),
     ssl: z.boolean().optional(),
     sslRedirect: z.boolean().optional(),
@@ -98,25 +99,36 @@ export const HOOK_WHEN = ["before-traffic", "after-traffic", "paused"] as const;
 export const HOOK_RUN_ON = ["primary", "all"] as const;
 
 /** A string or argv is shorthand for `{ command }`; then one object schema, so errors keep their field paths. */
-export const hookSchema = z.preprocess(
-    (v) => (typeof v === "string" || Array.isArray(v) ? { command: v } : v),
-    z.strictObject({
-        command: hookCommand,
-        when: z.enum(HOOK_WHEN, { error: `when must be one of ${HOOK_WHEN.join(", ")}` }).default("before-traffic"),
-        runOn: z.enum(HOOK_RUN_ON, { error: `runOn must be "primary" (once per role) or "all" (every host)` }).default("primary"),
-        timeout: seconds("hook timeout").default(300),
-        env: z.record(z.string(), z.string()).default({}),
-    }, { error: "a hook is a command string, an argv array, or { command, when, runOn, timeout, env }" }),
-);
-export type HookConfig = z.output<typeof hookSchema>;
+export const hookObjectSchema = z.strictObject({
+    command: hookCommand,
+    when: z.enum(HOOK_WHEN, { error: `when must be one of ${HOOK_WHEN.join(", ")}` }).default("before-traffic"),
+    runOn: z.enum(HOOK_RUN_ON, { error: `runOn must be "primary" (once per role) or "all" (every host)` }).default("primary"),
+    timeout: seconds("hook timeout").default(300),
+    env: z.record(z.string(), z.string()).default({}),
+}, { error: "a hook is a command string, an argv array, or { command, when, runOn, timeout, env }" });
+export const hookSchema = z.preprocess((v) => (typeof v === "string" || Array.isArray(v) ? { command: v } : v), hookObjectSchema);
 
 const hostEntry = z.union([
     input(hostname),
-    z.strictObject({ host: input(hostname), tags: z.array(z.string()).default([]) }),
+    z.strictObject({
+        host: input(hostname),
+        tags: z.array(z.string()).default([]),
+        /** Names the host's resources instead of its position when the host is an Output. */
+        key: z.string().regex(NAME, { error: "a host key must be lowercase letters, digits, '-' or '_'" }).optional(),
+    }),
 ]);
 
 export const roleSchema = z.strictObject({
-    hosts: z.array(hostEntry).min(1, { error: "a role needs at least one host" }),
+    hosts: z.array(hostEntry).min(1, { error: "a role needs at least one host" }).superRefine((hosts, ctx) => {
+        // Keys name resources: two hosts of a role cannot share one.
+        const seen = new Set<string>();
+        hosts.forEach((h, i) => {
+            const key = typeof h === "object" && h !== null && "key" in h ? h.key : undefined;
+            if (key === undefined) return;
+            if (seen.has(key)) ctx.addIssue({ code: "custom", input: key, path: [i, "key"], message: "another host of this role has this key; keys must be unique per role" });
+            seen.add(key);
+        });
+    }),
     cmd: z.union([z.string(), z.array(z.string())]).optional(),
     env: envSchema.optional(),
     labels: z.record(z.string(), z.string()).optional(),
@@ -134,10 +146,9 @@ export const roleSchema = z.strictObject({
      */
     bootAfter: z.array(z.string()).optional(),
 });
-export type RoleConfig = z.output<typeof roleSchema>;
 
 export const sshSchema = z.strictObject({
-    user: z.string().min(1).default("root"),
+    user: input(z.string().min(1)).default("root"),
     port: z.number().int().min(1).max(65535).default(22),
     /** The private key's text (pass it as a secret). Falls back to keyPath. */
     privateKey: input(z.string()).optional(),
@@ -152,10 +163,9 @@ export const sshSchema = z.strictObject({
     /** Pinned host key fingerprints, `{ "1.2.3.4": "SHA256:..." }`. */
     hostKeys: z.record(z.string(), z.string().startsWith("SHA256:", { error: "host key pins are OpenSSH SHA256 fingerprints: SHA256:..." })).optional(),
 });
-export type SshConfig = z.output<typeof sshSchema>;
 
 export const registrySchema = z.strictObject({
-    server: z.string().optional(),
+    server: input(z.string()).optional(),
     username: input(z.string()),
     password: input(z.string()),
 });
@@ -215,8 +225,10 @@ export const appSchema = z.strictObject({
     }
 });
 
-export type KamalAppInput = z.input<typeof appSchema>;
-export type KamalAppConfig = z.output<typeof appSchema>;
+/** What zod accepts and returns; the public types (types.ts) must agree (test/unit/types.test.ts). */
+export type ParsedAppInput = z.input<typeof appSchema>;
+export type ParsedApp = z.output<typeof appSchema>;
+export type { KamalAppArgs as KamalAppInput, KamalAppConfig, RoleConfig, HookConfig, SshConfig } from "./types";
 
 /** The primary role, or the first role when the default "web" is not defined (as Kamal does). */
 export function primaryRoleOf(app: Pick<KamalAppConfig, "roles" | "primaryRole">): string {

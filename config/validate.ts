@@ -1,6 +1,7 @@
 /** Turns zod's issues into one error that names every bad field, its value and the fix. */
 import { z } from "zod";
-import { appSchema, KamalAppConfig } from "./schema";
+import { appSchema } from "./schema";
+import type { KamalAppConfig } from "./types";
 
 export class KamalConfigError extends Error {
     constructor(readonly where: string, readonly problems: string[]) {
@@ -26,7 +27,7 @@ function hint(issue: z.core.$ZodIssue): string {
     return issue.message;
 }
 
-/** Describe each issue as `path: message (got value)`. */
+/** Describe each issue as `path: message (got value)`. @internal */
 export function describeIssues(error: z.ZodError, prefix: readonly PropertyKey[] = []): string[] {
     return error.issues.map((issue) => {
         const path = formatPath([...prefix, ...issue.path]) || "(root)";
