@@ -97,3 +97,25 @@ describe("package: a plain JavaScript consumer", function () {
         assert.match(r.stderr, /KamalConfigError: Invalid KamalApp "shop" configuration:\n\s+- image: .*\(got 42\)/);
     });
 });
+
+describe("package: a consumer on an older @pulumi/pulumi 3.x", function () {
+    this.timeout(300_000);
+    // The oldest release our ^3.x range allows.
+    const floor = (JSON.parse(fs.readFileSync(path.join(REPO, "package.json"), "utf8")).dependencies["@pulumi/pulumi"] as string).replace(/^\^/, "");
+    let dir: string;
+    before(function () {
+        dir = consumerProject([], [`@pulumi/pulumi@${floor}`]);
+        fs.copyFileSync(path.join(FIXTURES, "mocks.js"), path.join(dir, "index.js"));
+    });
+
+    it("keeps its own @pulumi/pulumi as the only copy", function () {
+        const copies = copiesOf(dir, "@pulumi/pulumi");
+        assert.deepEqual(copies, [path.join(fs.realpathSync(dir), "node_modules/@pulumi/pulumi")]);
+        assert.equal(JSON.parse(fs.readFileSync(path.join(copies[0], "package.json"), "utf8")).version, floor);
+    });
+
+    it("builds a KamalApp with that copy (Pulumi mocks)", function () {
+        const out = JSON.parse(execFileSync(process.execPath, ["index.js"], { cwd: dir, encoding: "utf8" }));
+        assert.deepEqual(out.containers, { web: { "10.0.0.1": "shop-web-v7", "10.0.0.2": "shop-web-v7" } });
+    });
+});

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import type { z } from "zod";
 import { appSchema, hookObjectSchema, ParsedApp, ParsedAppInput } from "../../config/schema";
-import type { HookArgs, HookConfig, KamalAppArgs, KamalAppConfig } from "../../config/types";
+import type { HookArgs, HookConfig, KamalAppArgs, KamalAppConfig, RoleArgs } from "../../config/types";
 
 /** true when A is assignable to B. */
 type Assignable<A, B> = [A] extends [B] ? true : false;
@@ -19,6 +19,7 @@ agree<Assignable<z.input<typeof hookObjectSchema>, HookArgs>>(true);
 // Roles' hooks are shorthand-or-object in the interface; zod's preprocess types them unknown, so
 // the interface is checked against the object schema above and the shorthands at run time below.
 agree<Assignable<Omit<ParsedAppInput, "roles">, Omit<KamalAppArgs, "roles">>>(true);
+agree<Assignable<Omit<ParsedAppInput["roles"][string], "hooks">, Omit<RoleArgs, "hooks">>>(true);
 // Outputs: what zod returns is the documented config, both ways.
 agree<Assignable<ParsedApp, KamalAppConfig>>(true);
 agree<Assignable<KamalAppConfig, ParsedApp>>(true);
