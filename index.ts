@@ -12,3 +12,6 @@ export type {
 /** The arguments' old name. */
 export type { KamalAppArgs as KamalAppInput } from "./config/types";
 export type { KamalAppOutputs, HookRun } from "./components/outputs";
+/** The dynamic resources the components create, and how they reach a host. */
+export type { RoleContainer, RoleHook, TrafficSwitch, ProxyInstance } from "./components/resources";
+export type { SshTarget } from "./provider/transport";
