@@ -284,7 +284,7 @@ class Loader {
                     continue;
                 }
                 if (!spec.ours.includes(e.key)) {
-                    this.fail(e.keyOrigin, child.ypath, `unknown key; did you mean "${closest(e.key, valid)}"?`);
+                    this.fail(e.keyOrigin, child.ypath, `unknown key${didYouMean(e.key, valid)}`);
                     continue;
                 }
             }
@@ -328,7 +328,7 @@ class Loader {
         const s = this.str(f, argPath);
         if (s === undefined) return undefined;
         if (allowed.includes(s)) return s;
-        this.fail(f.origin, f.ypath, `should be one of ${allowed.join(", ")}; did you mean "${closest(s, allowed)}"? (got ${describe(s)})`, argPath);
+        this.fail(f.origin, f.ypath, `should be one of ${allowed.join(", ")}${didYouMean(s, allowed)} (got ${describe(s)})`, argPath);
         return undefined;
     }
 
@@ -1165,7 +1165,12 @@ function issueMessage(issue: z.core.$ZodIssue): string {
     if (issue.code === "unrecognized_keys") return `unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
     // A record key that fails its own schema: its message says what keys may be.
     if (issue.code === "invalid_key" && issue.issues.length > 0) return issue.issues.map((i) => i.message).join("; ");
-    return issue.message;
+    return yamlWords(issue.message);
+}
+
+/** The schema's messages name fields in camelCase (`deployTimeout`): say the deploy.yml key (`deploy_timeout`). */
+export function yamlWords(message: string): string {
+    return message.replace(/\b[a-z]+(?:[A-Z][a-z0-9]*)+\b/g, (word) => String(toYamlKey(word)));
 }
 
 function lines(problems: Problem[], fileOrder: string[]): string[] {
@@ -1230,10 +1235,20 @@ function describe(value: unknown): string {
     return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
-/** The valid key closest to a misspelt one (Levenshtein distance). */
-export function closest(word: string, candidates: readonly string[]): string {
-    let best = candidates[0];
-    let bestDistance = Infinity;
+/** `; did you mean "X"?` when a valid value is close to the given one, else nothing. */
+export function didYouMean(word: string, candidates: readonly string[]): string {
+    const best = closest(word, candidates);
+    return best === undefined ? "" : `; did you mean "${best}"?`;
+}
+
+/**
+ * The valid key closest to a misspelt one (Levenshtein distance), if close
+ * enough to be a typo: at most a third of the word's letters (at least 1)
+ * differ. `everywhere` is nothing like `primary`: no suggestion then.
+ */
+export function closest(word: string, candidates: readonly string[]): string | undefined {
+    let best: string | undefined;
+    let bestDistance = Math.max(1, Math.round(word.length / 3)) + 1;
     for (const c of candidates) {
         const d = levenshtein(word.toLowerCase(), c);
         if (d < bestDistance) {

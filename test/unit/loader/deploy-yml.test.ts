@@ -431,8 +431,8 @@ describe("loadDeployConfig", () => {
                 "broken-schema-values",
                 `Invalid config/deploy.yml:
   - config/deploy.yml:1: service: service must be lowercase letters, digits, '-' or '_' (starting with a letter or digit) (got "My Shop")
-  - config/deploy.yml:3: retain_containers: retainContainers must keep at least 1 container (got 0)
-  - config/deploy.yml:4: deploy_timeout: deployTimeout must be more than 0 seconds (got -5)
+  - config/deploy.yml:3: retain_containers: retain_containers must keep at least 1 container (got 0)
+  - config/deploy.yml:4: deploy_timeout: deploy_timeout must be more than 0 seconds (got -5)
   - config/deploy.yml:8: servers.web.hosts[0]: host must be a hostname or IP address (no user@, no :port: set ssh.user and ssh.port instead) (got "deploy@10.0.0.1")
   - config/deploy.yml:9: servers.web.boot_after[0]: unknown role "jobz"; roles are: web
   - config/deploy.yml:12: proxy.healthcheck.path: healthcheck.path must start with '/' (got "up")
@@ -443,7 +443,7 @@ describe("loadDeployConfig", () => {
             [
                 "broken-boot-cycle",
                 `Invalid config/deploy.yml:
-  - config/deploy.yml:3: servers: bootAfter forms a cycle: web -> jobs -> web; remove one of these dependencies`,
+  - config/deploy.yml:3: servers: boot_after forms a cycle: web -> jobs -> web; remove one of these dependencies`,
             ],
             [
                 "broken-roles",
@@ -455,7 +455,7 @@ describe("loadDeployConfig", () => {
   - config/deploy.yml:18: servers.web.hooks.pre-app-boot: unknown key; did you mean "post-app-boot"?
   - config/deploy.yml:19: servers.web.hooks.post-app-boot.command: is required
   - config/deploy.yml:20: servers.web.hooks.post-app-boot.when: should be one of before-traffic, after-traffic, paused; did you mean "before-traffic"? (got "before_traffic")
-  - config/deploy.yml:21: servers.web.hooks.post-app-boot.run_on: should be one of primary, all; did you mean "primary"? (got "every")
+  - config/deploy.yml:21: servers.web.hooks.post-app-boot.run_on: should be one of primary, all (got "every")
   - config/deploy.yml:22: servers.jobs: has no hosts: list at least one, or set allow_empty_roles: true to skip it`,
             ],
             [
