@@ -12,7 +12,7 @@ import { loadDeployConfig, LoadedDeployConfig } from "../config/deploy-yml";
 import { KamalConfigError } from "../config/validate";
 import { EXIT } from "./exit";
 
-export type Command = "deploy" | "preview" | "destroy";
+export type Command = "deploy" | "preview" | "refresh" | "destroy";
 
 export interface RunOptions {
     command: Command;
@@ -22,6 +22,36 @@ export interface RunOptions {
     cwd?: string;
     /** For the config's ERB and secrets, the passphrase and finding `pulumi`. Default `process.env`. */
     env?: NodeJS.ProcessEnv;
+    /** A Pulumi backend URL for the state. Default: PULUMI_BACKEND_URL, else the project's .kamal/pulumi-state. */
+    backend?: string;
+    /** deploy: refresh the state from the hosts first (default true), so drift is repaired. */
+    refresh?: boolean;
+}
+
+/**
+ * Where the state lives: --backend, else PULUMI_BACKEND_URL (shared state:
+ * S3-compatible, a shared directory, Pulumi Cloud), else the project's own
+ * directory. `dir` is set for file:// backends, where stacks are plain files.
+ */
+export function stateBackend(opts: Pick<RunOptions, "backend">, env: NodeJS.ProcessEnv, projectStateDir: string): { url: string; dir?: string } {
+    const url = opts.backend ?? (env.PULUMI_BACKEND_URL || undefined) ?? `file://${projectStateDir}`;
+    if (!url.startsWith("file://")) return { url };
+    const dir = url.slice("file://".length).replace(/^~(?=\/|$)/, env.HOME ?? "~");
+    return { url, dir: path.resolve(dir) };
+}
+
+function stackFileExists(backendDir: string, project: string, stack: string): boolean {
+    return ["json", "json.gz"].some((ext) => fs.existsSync(path.join(backendDir, ".pulumi", "stacks", project, `${stack}.${ext}`)));
+}
+
+/** The Automation API options of one command (deploy refreshes first unless told not to). */
+export function operationOptions(opts: Pick<RunOptions, "command" | "refresh">): { refresh?: boolean; diff?: boolean; remove?: boolean } {
+    switch (opts.command) {
+        case "deploy": return { refresh: opts.refresh !== false };
+        case "preview": return { diff: true };
+        case "refresh": return {};
+        case "destroy": return { remove: true }; // Kamal's `remove`: nothing of the stack is kept
+    }
 }
 
 export interface Io {
@@ -233,16 +263,21 @@ export async function run(opts: RunOptions, io: Io): Promise<number> {
         const projectName = String(loaded.args.service);
         const stackName = opts.destination ?? "default";
         const stateDir = path.join(project.root, STATE_DIR);
-        const backend = `file://${stateDir}`;
+        const { url: backend, dir: backendDir } = stateBackend(opts, env, stateDir);
+        const where = backendDir === stateDir ? path.relative(cwd, stateDir) || stateDir : backend;
         const cliDir = findPulumiCli(env);
-        const stackFile = path.join(stateDir, ".pulumi", "stacks", projectName, `${stackName}.json`);
-        const isNew = !fs.existsSync(stackFile) && !fs.existsSync(`${stackFile}.gz`);
-        if (opts.command === "destroy" && isNew) {
-            say(`nothing to destroy: no deployed stack "${stackName}" for ${projectName} in ${path.relative(cwd, stateDir) || stateDir}`);
-            return EXIT.ok;
-        }
-        const secrets = await passphrase(env, io, isNew);
+        const nothingToDo = (isNew: boolean) => {
+            if (!isNew || (opts.command !== "destroy" && opts.command !== "refresh")) return false;
+            say(`nothing to ${opts.command}: no deployed stack "${stackName}" for ${projectName} in ${where}`);
+            return true;
+        };
+        // A file backend's stacks are files: decide (and ask for the passphrase) before writing anything.
+        let isNew = backendDir ? !stackFileExists(backendDir, projectName, stackName) : undefined;
+        if (isNew !== undefined && nothingToDo(isNew)) return EXIT.ok;
+        let secrets = isNew !== undefined ? await passphrase(env, io, isNew) : undefined;
+
         fs.mkdirSync(stateDir, { recursive: true });
+        if (backendDir) fs.mkdirSync(backendDir, { recursive: true });
         const workDir = prepareWorkspace(stateDir);
         const launcherDir = providerLauncher(cliDir, workDir);
         let pulumiCommand: PulumiCommand;
@@ -251,15 +286,23 @@ export async function run(opts: RunOptions, io: Io): Promise<number> {
         } catch (e) {
             throw new UsageError(`the Pulumi CLI in ${cliDir} cannot be used: ${(e as Error).message.trim()}`);
         }
-        const envVars: Record<string, string> = {
+        const engineEnv: Record<string, string> = {
             PULUMI_BACKEND_URL: backend,
             PULUMI_SKIP_UPDATE_CHECK: "true",
-            ...secrets,
             PATH: [cliDir, ...(launcherDir ? [launcherDir] : []), env.PATH ?? ""].join(path.delimiter),
         };
+        const projectSettings = { name: projectName, runtime: "nodejs" as const, backend: { url: backend } };
+        if (isNew === undefined || secrets === undefined) {
+            // Other backends (S3, Pulumi Cloud): ask the backend which stacks exist.
+            const ws = await LocalWorkspace.create({ workDir, pulumiCommand, envVars: engineEnv, projectSettings });
+            isNew = !(await ws.listStacks()).some((s) => s.name === stackName || s.name.endsWith(`/${stackName}`));
+            if (nothingToDo(isNew)) return EXIT.ok;
+            secrets = await passphrase(env, io, isNew);
+        }
+        const envVars: Record<string, string> = { ...engineEnv, ...secrets };
         const stack: Stack = await LocalWorkspace.createOrSelectStack(
             { stackName, projectName, program: program(loaded) },
-            { workDir, pulumiCommand, envVars, projectSettings: { name: projectName, runtime: "nodejs", backend: { url: backend } } },
+            { workDir, pulumiCommand, envVars, projectSettings },
         );
 
         // 3. The operation, with Pulumi's progress and the hooks' output as they come.
@@ -291,16 +334,18 @@ export async function run(opts: RunOptions, io: Io): Promise<number> {
             },
         } as const;
         try {
-            if (opts.command === "deploy") await stack.up(common);
-            else if (opts.command === "preview") await stack.preview({ ...common, diff: true });
-            else await stack.destroy({ ...common, remove: true }); // Kamal's `remove`: nothing of the stack is kept
+            const options = { ...common, ...operationOptions(opts) };
+            if (opts.command === "deploy") await stack.up(options);
+            else if (opts.command === "preview") await stack.preview(options);
+            else if (opts.command === "refresh") await stack.refresh(options);
+            else await stack.destroy(options);
         } catch (e) {
             if (interrupted) {
                 say(`${opts.command} interrupted`);
                 return EXIT.interrupted;
             }
             // Pulumi's own output above already says what failed.
-            say(`${opts.command} failed (stack ${stackName} of ${projectName}, state in ${path.relative(cwd, stateDir) || stateDir})`);
+            say(`${opts.command} failed (stack ${stackName} of ${projectName}, state in ${where})`);
             if (!streamed) io.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
             return EXIT.failed;
         } finally {
