@@ -1,0 +1,110 @@
+/**
+ * Issue 8 (sharing state) and Issue 11 section 4 (deploy converges): two
+ * checkouts of one Kamal project share a file:// backend through
+ * `pulumi-kamal --backend`; the second refreshes, previews no change, and its
+ * `deploy` (which refreshes first) brings back a container removed by hand,
+ * which `deploy --no-refresh` does not.
+ */
+import * as assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { SharedDb, testbed } from "./fixture";
+import { get, onHost, REPO } from "./harness";
+
+const tb = testbed();
+const hosts = tb.hosts.slice(0, 2);
+const [h1] = hosts;
+const SERVICE = "shop-shared";
+const PASSPHRASE = "e2e-shared-passphrase";
+
+interface CliResult { code: number | null; stdout: string; stderr: string }
+
+describe("pulumi-kamal CLI: a team shares the state through --backend; deploy refreshes first", function () {
+    let db: SharedDb;
+    let shared: string;
+    const checkouts: string[] = [];
+    let deployed = false;
+
+    const env = (): NodeJS.ProcessEnv => ({
+        ...process.env,
+        PK_E2E_IMAGE: `${tb.appImage}:v2`,
+        PK_E2E_HOST1: hosts[0],
+        PK_E2E_HOST2: hosts[1],
+        PK_E2E_REGISTRY: tb.registry,
+        PK_E2E_REGISTRY_USER: tb.registryUser ?? "",
+        PK_E2E_REGISTRY_PASSWORD: tb.registryPassword ?? "",
+        PK_E2E_SSH_USER: tb.user,
+        PK_E2E_SSH_KEY: tb.keyPath,
+        PK_E2E_KNOWN_HOSTS: tb.knownHosts,
+        PK_E2E_DB_URL: db.url,
+        PK_E2E_TOKEN_SEED: "shared",
+        PULUMI_CONFIG_PASSPHRASE: PASSPHRASE,
+    });
+
+    /** `pulumi-kamal ARGS --backend file://SHARED` in one checkout. */
+    const cli = (checkout: string, args: string[]): Promise<CliResult> => new Promise((resolve, reject) => {
+        const child = spawn(process.execPath, [path.join(REPO, "dist/cli/main.js"), ...args, "--backend", `file://${shared}`],
+            { cwd: checkout, env: { ...env(), PULUMI_HOME: path.join(checkout, ".pulumi-home") }, stdio: ["ignore", "pipe", "pipe"] });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+        child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+        child.on("error", reject);
+        child.on("close", (code) => resolve({ code, stdout, stderr }));
+    });
+    const explain = (r: CliResult) => `exit ${r.code}\n--- stdout (end)\n${r.stdout.slice(-3000)}\n--- stderr (end)\n${r.stderr.slice(-2000)}`;
+    const running = (host: string) =>
+        onHost(tb, host, `docker ps --filter label=service=${SERVICE} --format '{{.Names}}'`).split("\n").filter(Boolean).sort();
+
+    before(function () {
+        db = new SharedDb(tb, 5481);
+        shared = fs.mkdtempSync(path.join(os.tmpdir(), "pk-shared-state-"));
+        for (let i = 0; i < 2; i++) {
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), `pk-checkout${i}-`));
+            fs.cpSync(path.join(REPO, "test/fixtures/e2e-app"), dir, { recursive: true });
+            const file = path.join(dir, "config/deploy.yml");
+            fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace(/^service: shop-yml$/m, `service: ${SERVICE}`));
+            checkouts.push(dir);
+        }
+    });
+
+    after(async function () {
+        if (deployed && !process.env.E2E_KEEP) await cli(checkouts[1], ["destroy"]).catch(() => undefined);
+        db?.remove();
+        for (const dir of [...checkouts, shared]) fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    it("deploys from the first checkout into the shared backend, not into the project", async function () {
+        deployed = true;
+        const r = await cli(checkouts[0], ["deploy"]);
+        assert.equal(r.code, 0, explain(r));
+        assert.ok(fs.existsSync(path.join(shared, ".pulumi/stacks", SERVICE, "default.json")), "the stack is in the shared backend");
+        assert.ok(!fs.existsSync(path.join(checkouts[0], ".kamal/pulumi-state/.pulumi/stacks")), "no stack in the project's own state dir");
+        for (const host of hosts) {
+            assert.deepEqual(running(host), [`${SERVICE}-web-v2`, `${SERVICE}-worker-v2`]);
+            assert.equal((await get(`http://${host}/version`)).body.trim(), "v2");
+        }
+    });
+
+    it("the second checkout (no local state) refreshes and previews no change", async function () {
+        const refresh = await cli(checkouts[1], ["refresh"]);
+        assert.equal(refresh.code, 0, explain(refresh));
+        const preview = await cli(checkouts[1], ["preview"]);
+        assert.equal(preview.code, 0, explain(preview));
+        assert.doesNotMatch(preview.stdout, /to (create|update|replace|delete)/, explain(preview));
+    });
+
+    it("a container removed by hand: deploy --no-refresh leaves it gone, deploy (refreshing first) boots it again", async function () {
+        onHost(tb, h1, `docker rm -f ${SERVICE}-web-v2`);
+        const stale = await cli(checkouts[1], ["deploy", "--no-refresh"]);
+        assert.equal(stale.code, 0, explain(stale));
+        assert.deepEqual(running(h1), [`${SERVICE}-worker-v2`]);
+
+        const healed = await cli(checkouts[1], ["deploy"]);
+        assert.equal(healed.code, 0, explain(healed));
+        assert.deepEqual(running(h1), [`${SERVICE}-web-v2`, `${SERVICE}-worker-v2`]);
+        assert.equal((await get(`http://${h1}/version`)).body.trim(), "v2");
+    });
+});
