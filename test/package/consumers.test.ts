@@ -6,28 +6,10 @@
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
-import { npmEnv, pack, REPO } from "./pack";
+import { consumerProject, copiesOf, REPO } from "./pack";
 
 const FIXTURES = path.join(REPO, "test/fixtures/consumers");
-
-/** A fresh project with the tarball and `extra` packages installed (from npm's cache when it has them). */
-export function consumerProject(extra: string[], first: string[] = []): string {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pk-consumer-"));
-    fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "consumer", version: "1.0.0", private: true }));
-    const install = (pkgs: string[]) => execFileSync("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", ...pkgs],
-        { cwd: dir, env: npmEnv(), stdio: ["ignore", "pipe", "pipe"] });
-    if (first.length) install(first);
-    install([pack().tarball, ...extra]);
-    return dir;
-}
-
-/** `npm ls --all --parseable` paths of a package: one per installed copy. */
-export function copiesOf(dir: string, pkg: string): string[] {
-    const r = spawnSync("npm", ["ls", pkg, "--all", "--parseable"], { cwd: dir, env: npmEnv(), encoding: "utf8" });
-    return [...new Set(r.stdout.split("\n").filter((l) => l.endsWith(path.join("node_modules", pkg))))];
-}
 
 function tsc(dir: string, source: string): { code: number | null; out: string } {
     fs.copyFileSync(path.join(FIXTURES, source), path.join(dir, "index.ts"));

@@ -2,7 +2,7 @@
  * `npm pack` of this repository, once per test process: what a user installs.
  * The tests that need the published package share one tarball.
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -37,4 +37,21 @@ export function pack(): Packed {
     execFileSync("tar", ["-xzf", tarball, "-C", dir]);
     packed = { tarball, files: info.files.map((f) => f.path).sort(), unpacked: path.join(dir, "package") };
     return packed;
+}
+
+/** A fresh project with the tarball and `extra` packages installed (from npm's cache when it has them). */
+export function consumerProject(extra: string[], first: string[] = []): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pk-consumer-"));
+    fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "consumer", version: "1.0.0", private: true }));
+    const install = (pkgs: string[]) => execFileSync("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", ...pkgs],
+        { cwd: dir, env: npmEnv(), stdio: ["ignore", "pipe", "pipe"] });
+    if (first.length) install(first);
+    install([pack().tarball, ...extra]);
+    return dir;
+}
+
+/** `npm ls --all --parseable` paths of a package: one per installed copy. */
+export function copiesOf(dir: string, pkg: string): string[] {
+    const r = spawnSync("npm", ["ls", pkg, "--all", "--parseable"], { cwd: dir, env: npmEnv(), encoding: "utf8" });
+    return [...new Set(r.stdout.split("\n").filter((l) => l.endsWith(path.join("node_modules", pkg))))];
 }
