@@ -101,7 +101,8 @@ export class KamalApp extends pulumi.ComponentResource {
             const names = pulumi.all(p.hosts ?? (p.host !== undefined ? [p.host] : []));
             const addresses = pulumi.all(app.roles[role].hosts.map((h) => hostEntry(h).host));
             byRole[role] = pulumi.all([names, addresses]).apply(([hostNames, addrs]) =>
-                roleUrls({ hostNames, ssl: p.ssl, pathPrefix: p.pathPrefix, ports: app.proxyPorts }, addrs));
+                // ssl: true (Let's Encrypt) or a certificate: https either way.
+                roleUrls({ hostNames, ssl: Boolean(p.ssl), pathPrefix: p.pathPrefix, ports: app.proxyPorts }, addrs));
         }
         return pulumi.all(byRole);
     }
