@@ -15,9 +15,10 @@ SSH, and each role's post-app-boot hook in its new container before it takes
 traffic. No Pulumi program needed.
 
 Commands:
-  deploy    first refresh (see below), then boot the app as in
-            config/deploy.yml: pull, start, health-check, run the role
-            hooks, switch traffic, stop the old containers
+  deploy    refresh the state from the hosts (unless --no-refresh), then
+            boot the app as in config/deploy.yml: pull, start, health-check,
+            run the role hooks, switch traffic, stop the old containers;
+            prints the URLs, version and containers per host
   preview   show what deploy would change (Pulumi's diff); changes nothing
   refresh   update the state from what really runs on the hosts (e.g.
             after a \`kamal rollback\` or a container removed by hand);

@@ -5,7 +5,6 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import * as pulumi from "@pulumi/pulumi";
 import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
 import { KamalApp } from "../components/KamalApp";
 import { loadDeployConfig, LoadedDeployConfig } from "../config/deploy-yml";
@@ -229,13 +228,11 @@ async function passphrase(env: NodeJS.ProcessEnv, io: Io, isNew: boolean): Promi
     return { PULUMI_CONFIG_PASSPHRASE: value };
 }
 
-/** The program: the app from the loaded config, its container names as outputs. */
+/** The program: the app from the loaded config; its URLs, version and containers per host are the stack's outputs. */
 function program(loaded: LoadedDeployConfig) {
     return async () => {
         const app = new KamalApp(String(loaded.args.service), loaded.args);
-        return {
-            containers: Object.fromEntries(Object.entries(app.roles).map(([role, r]) => [role, pulumi.all(r.containers.map((c) => c.containerName))])),
-        };
+        return { url: app.url, urls: app.urls, version: app.version, containers: app.containers };
     };
 }
 

@@ -80,6 +80,9 @@ describe("pulumi-kamal CLI: a team shares the state through --backend; deploy re
         deployed = true;
         const r = await cli(checkouts[0], ["deploy"]);
         assert.equal(r.code, 0, explain(r));
+        // The stack's outputs: KamalApp's version and containers per host.
+        assert.match(r.stdout, /version\s*:\s*"v2"/, explain(r));
+        assert.match(r.stdout, new RegExp(`${hosts[1].replace(/\./g, "\\.")}\\s*:\\s*"${SERVICE}-worker-v2"`), explain(r));
         assert.ok(fs.existsSync(path.join(shared, ".pulumi/stacks", SERVICE, "default.json")), "the stack is in the shared backend");
         assert.ok(!fs.existsSync(path.join(checkouts[0], ".kamal/pulumi-state/.pulumi/stacks")), "no stack in the project's own state dir");
         for (const host of hosts) {
