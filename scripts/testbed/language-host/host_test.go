@@ -124,6 +124,12 @@ func TestPluginsAndDependenciesFromNodeModules(t *testing.T) {
 	if !reflect.DeepEqual(got, []string{"@pulumi/pulumi@3.274.0", "pulumi-kamal@0.1.0"}) {
 		t.Fatalf("dependencies: %q", got)
 	}
+	// A program in a subdirectory without its own package.json uses the one above.
+	sub := &pulumirpc.ProgramInfo{ProgramDirectory: filepath.Join(dir, "infra")}
+	deps, err = h.GetProgramDependencies(context.Background(), &pulumirpc.GetProgramDependenciesRequest{Info: sub})
+	if err != nil || len(deps.Dependencies) != 2 {
+		t.Fatalf("a nested program's dependencies: %v, %v", deps, err)
+	}
 }
 
 // A stand-in for cmd/run records what node received and exits with a chosen code.

@@ -141,7 +141,7 @@ func (h *host) GetRequiredPlugins(_ context.Context, req *pulumirpc.GetRequiredP
 // versions installed in node_modules (`pulumi about`). Transitive
 // dependencies are not listed.
 func (h *host) GetProgramDependencies(_ context.Context, req *pulumirpc.GetProgramDependenciesRequest) (*pulumirpc.GetProgramDependenciesResponse, error) {
-	dir := programDir(req.GetInfo(), req.GetProgram())
+	dir := nearestPackageDir(programDir(req.GetInfo(), req.GetProgram()))
 	project, err := readPackageJSON(filepath.Join(dir, "package.json"))
 	if err != nil {
 		return nil, fmt.Errorf("reading the program's package.json: %w", err)
@@ -156,4 +156,17 @@ func (h *host) GetProgramDependencies(_ context.Context, req *pulumirpc.GetProgr
 	}
 	sort.Slice(deps, func(i, j int) bool { return deps[i].Name < deps[j].Name })
 	return &pulumirpc.GetProgramDependenciesResponse{Dependencies: deps}, nil
+}
+
+// nearestPackageDir is the program's directory or the closest one above it
+// holding a package.json: where node resolves the program's packages from.
+func nearestPackageDir(dir string) string {
+	for d := dir; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, "package.json")); err == nil {
+			return d
+		}
+		if filepath.Dir(d) == d {
+			return dir
+		}
+	}
 }
