@@ -8,8 +8,10 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
+	"google.golang.org/protobuf/types/known/emptypb"
 	"google.golang.org/protobuf/types/known/structpb"
 )
 
@@ -169,5 +171,33 @@ func TestRunStartsNodeAndMapsExitCodes(t *testing.T) {
 	if seen.Argv[0] != "--monitor" || seen.Argv[3] != "127.0.0.1:7" || seen.Cwd != dir || seen.Ts != "true" ||
 		!strings.Contains(seen.Config, `"web:image":"app:v1"`) {
 		t.Fatalf("node saw %+v", seen)
+	}
+}
+
+// The engine's Cancel (Ctrl-C) interrupts a running program.
+func TestCancelInterruptsTheProgram(t *testing.T) {
+	dir := t.TempDir()
+	script := filepath.Join(dir, "run.js")
+	if err := os.WriteFile(script, []byte(`setTimeout(() => process.exit(0), 60000);`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PULUMI_LANGUAGE_NODEJS_RUN_PATH", script)
+	h := newHost("127.0.0.1:7")
+	done := make(chan *pulumirpc.RunResponse)
+	go func() {
+		res, _ := h.Run(context.Background(), request(t, dir, nil))
+		done <- res
+	}()
+	time.Sleep(500 * time.Millisecond)
+	if _, err := h.Cancel(context.Background(), &emptypb.Empty{}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case res := <-done:
+		if !strings.Contains(res.Error, "Program was stopped") {
+			t.Fatalf("a cancelled run: %v", res)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Cancel did not stop the program")
 	}
 }
