@@ -31,15 +31,18 @@ function hostKeyPins(): Record<string, string> {
 }
 
 describe("examples/ as a Pulumi user runs them: packed package, Pulumi CLI", function () {
-    const user = new UserMachine();
+    let user: UserMachine;
     let stacks: { dir: string; stack: string }[] = [];
 
     before(async function () {
+        // Builds the CLI and the language host if not cached yet.
+        user = new UserMachine();
         await user.ok(user.root, ["login", `file://${user.stateDir}`]);
     });
 
     after(async function () {
         // Whatever a failed test left deployed goes, newest stack first.
+        if (!user) return;
         for (const { dir, stack } of stacks.reverse()) {
             await user.pulumi(dir, ["destroy", "--yes", "--stack", stack]);
         }
