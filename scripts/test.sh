@@ -15,6 +15,8 @@ npx mocha --timeout 300000 'dist/test/package/**/*.test.js'
 
 echo "== test bed"
 export PULUMI_CLI_DIR="$(bash scripts/testbed/pulumi-cli.sh)"
+# `pulumi up` on a project directory (examples/) starts the language plugin from PATH.
+export PATH="$(bash scripts/testbed/language-host.sh):$PATH"
 bash scripts/testbed/up.sh
 [ -n "${KEEP_TESTBED:-}" ] || trap 'bash scripts/testbed/down.sh' EXIT
 
