@@ -8,6 +8,7 @@ import {
     ensureImage, ensureNetwork, envFilePath, Health, inspect, listRole, Registry, sameContainer, startContainer, waitHealthy, writeEnvFile,
 } from "../operations";
 import { run, SshTarget } from "../transport";
+import { traced } from "../trace";
 import { changedKeys, isUnknown, progress, transport } from "./common";
 
 export interface ContainerInputs {
@@ -98,13 +99,16 @@ export const containerProvider: pulumi.dynamic.ResourceProvider = {
         const t = transport(inputs.connection);
         const name = containerName(inputs);
         if (inputs.bootDelay) await new Promise((r) => setTimeout(r, inputs.bootDelay! * 1000));
-        await ensureNetwork(t);
-        await ensureImage(t, inputs.image, inputs.registry);
-        const envFile = await writeEnvFile(t, envFilePath(inputs.service, inputs.role, inputs.destination), inputs.secretEnv);
+        const step = <T>(what: string, fn: () => Promise<T>) => traced(`container/${inputs.role}`, t.host, what, fn);
+        await step("pull", async () => {
+            await ensureNetwork(t);
+            await ensureImage(t, inputs.image, inputs.registry);
+        });
+        const envFile = await step("env", () => writeEnvFile(t, envFilePath(inputs.service, inputs.role, inputs.destination), inputs.secretEnv));
         progress(`[${inputs.role}@${t.host}] starting ${name}`);
-        const id = await startContainer(t, runSpec(inputs, envFile));
+        const id = await step("start", () => startContainer(t, runSpec(inputs, envFile)));
         try {
-            await waitHealthy(t, id, inputs.health);
+            await step("healthy", () => waitHealthy(t, id, inputs.health));
         } catch (e) {
             // Leave it stopped for `docker logs`; it never took traffic. A retry removes it.
             await t.exec(docker.stop(id, 1));
