@@ -42,7 +42,7 @@ function parseArgs(argv: string[]): Options {
             case "--parallel": o.parallel = nums(value()); break;
             case "--modes": o.modes = value().split(",") as Mode[]; break;
             case "--json": o.json = value(); break;
-            case "--smoke": Object.assign(o, { smoke: true, hosts: 2, noop: [6], parallel: [] }); break;
+            case "--smoke": Object.assign(o, { smoke: true, hosts: 2, noop: [6], parallel: [], modes: ["ours"] }); break;
             default: throw new Error(`unknown argument ${argv[i]}; see the comment at the top of bench/scale.ts`);
         }
     }
@@ -101,9 +101,11 @@ async function measuredUp(tb: Testbed, names: string[], stack: TestStack, s: Sha
     const cpu = cpuMeter();
     const load1 = loadAvg();
     const t0 = Date.now();
-    let tEnd = t0;
+    let tEnd = t0, lastOutput = t0;
     try {
-        await stack.stack.up({ color: "never", parallel: opts.parallel, onOutput: (c) => { stack.output.push(c); if (process.env.E2E_VERBOSE) process.stderr.write(c); } });
+        // The engine's last line (its summary) is when the CLI is done; the Automation API then runs
+        // `pulumi stack output` and `pulumi stack history` before `up` returns.
+        await stack.stack.up({ color: "never", parallel: opts.parallel, onOutput: (c) => { lastOutput = Date.now(); stack.output.push(c); if (process.env.E2E_VERBOSE) process.stderr.write(c.replace(/^(?=.)/gm, `${((Date.now() - t0) / 1000).toFixed(2)} `)); } });
         tEnd = Date.now();
         if (s.mode === "kamal") await onHostAsync(tb, hosts[0], `docker exec shop-web-${s.version} ${HOOK}`); // Kamal's global hook, after every role
     } finally {
@@ -116,11 +118,11 @@ async function measuredUp(tb: Testbed, names: string[], stack: TestStack, s: Sha
     const events: TraceEvent[] = fs.existsSync(trace) ? parseTrace(fs.readFileSync(trace, "utf8")) : [];
     const ops = events.filter((e) => ["create", "update", "delete", "read"].includes(e.step));
     const cp = criticalPath(roleShapes(s), hosts, events);
-    // sshd logs have second resolution: widen the window by a second each side, before any other ssh to the hosts.
-    const logins = names.slice(0, hosts.length).map((n) => sshLogins(n, t0 - 1000, tEnd + 1000));
+    // During `up` only (docker stamps log lines in ns): Kamal's hook above is one more login on the first host.
+    const logins = names.slice(0, hosts.length).map((n) => sshLogins(n, t0, tEnd));
     return {
         mode: s.mode, hosts: hosts.length, containers: hosts.length * s.roles, version: s.version, parallel: opts.parallel,
-        wallMs, upMs: tEnd - t0, criticalMs: cp.ms, chain: cp.chain, steps: cp.steps,
+        wallMs, upMs: tEnd - t0, engineMs: lastOutput - t0, criticalMs: cp.ms, chain: cp.chain, steps: cp.steps,
         beforeFirstOpMs: ops.length ? Math.min(...ops.map((e) => e.start)) - t0 : undefined,
         afterLastOpMs: ops.length ? tEnd - Math.max(...ops.map((e) => e.end)) : undefined,
         operations: ops.length, sshCommands: events.filter((e) => e.step === "ssh").length,
@@ -189,6 +191,18 @@ async function noopSeries(tb: Testbed, hosts: string[], counts: number[]): Promi
     return out;
 }
 
+/**
+ * One `kamal` network per host before measuring (what `kamal setup` leaves):
+ * concurrent first deploys can leave duplicates behind (docker allows two
+ * networks of one name), and then nothing can start on that host.
+ */
+const NETWORK_SETUP = `ids=$(docker network ls -q --filter name=^kamal$); n=$(echo "$ids" | grep -c .)
+if [ "$n" = 0 ]; then docker network create kamal >/dev/null; fi
+for id in $ids; do
+  if [ "$n" -gt 1 ] && [ -z "$(docker network inspect -f '{{range .Containers}}x{{end}}' "$id")" ]; then docker network rm "$id" >/dev/null; n=$((n - 1)); fi
+done
+[ "$n" -le 1 ] || { echo "duplicate kamal networks in use" >&2; exit 1; }`;
+
 async function main() {
     const opts = parseArgs(process.argv.slice(2));
     const tb = testbed();
@@ -197,6 +211,7 @@ async function main() {
     const n = opts.hosts ?? tb.hosts.length;
     if (tb.hosts.length < n) throw new Error(`--hosts ${n}: the test bed has ${tb.hosts.length}; run scripts/testbed/up.sh ${n} first`);
     const hosts = tb.hosts.slice(0, n);
+    for (const h of hosts) await onHostAsync(tb, h, NETWORK_SETUP);
     const started = Date.now();
     log(`N=${n} (${hosts.join(", ")}), code ${codeVersion()}, load ${loadAvg()}`);
     const deploys: DeployFigures[] = [];
