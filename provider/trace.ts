@@ -63,9 +63,16 @@ export function parseTrace(text: string): TraceEvent[] {
 }
 
 /** A transport whose commands are traced (`ssh` steps) when tracing; the same object otherwise. */
-export function tracedTransport<T extends { host: string; exec(argv: string[], options?: any): Promise<any> }>(t: T): T {
+export function tracedTransport<T extends object & { host: string; exec(argv: string[], options?: any): Promise<any> }>(t: T): T {
     if (!tracing()) return t;
-    return Object.assign(Object.create(t), {
-        exec: (argv: string[], options?: unknown) => traced("", t.host, "ssh", () => t.exec(argv, options), argv.slice(0, 2).join(" ")),
-    });
+    // One wrapper per transport, so per-transport caches (operations.ts) still hit.
+    let w = wrappers.get(t) as T | undefined;
+    if (!w) {
+        w = Object.assign(Object.create(t), {
+            exec: (argv: string[], options?: unknown) => traced("", t.host, "ssh", () => t.exec(argv, options), argv.slice(0, 2).join(" ")),
+        }) as T;
+        wrappers.set(t, w);
+    }
+    return w;
 }
+const wrappers = new WeakMap<object, object>();

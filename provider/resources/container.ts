@@ -5,7 +5,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import * as docker from "../commands/docker";
 import {
-    ensureImage, ensureNetwork, envFilePath, Health, inspect, listRole, Registry, sameContainer, startContainer, waitHealthy, writeEnvFile,
+    envFilePath, Health, inspect, listRole, prepareHost, Registry, sameContainer, startContainer, waitHealthy, writeEnvFile,
 } from "../operations";
 import { run, SshTarget } from "../transport";
 import { traced } from "../trace";
@@ -100,10 +100,7 @@ export const containerProvider: pulumi.dynamic.ResourceProvider = {
         const name = containerName(inputs);
         if (inputs.bootDelay) await new Promise((r) => setTimeout(r, inputs.bootDelay! * 1000));
         const step = <T>(what: string, fn: () => Promise<T>) => traced(`container/${inputs.role}`, t.host, what, fn);
-        await step("pull", async () => {
-            await ensureNetwork(t);
-            await ensureImage(t, inputs.image, inputs.registry);
-        });
+        await step("pull", () => prepareHost(t, inputs.image, inputs.registry));
         const envFile = await step("env", () => writeEnvFile(t, envFilePath(inputs.service, inputs.role, inputs.destination), inputs.secretEnv));
         progress(`[${inputs.role}@${t.host}] starting ${name}`);
         const id = await step("start", () => startContainer(t, runSpec(inputs, envFile)));
