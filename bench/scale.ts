@@ -172,6 +172,7 @@ async function deployRun(tb: Testbed, names: string[], hosts: string[], mode: Mo
 /** No-op `up` and `preview` as the stack grows: roles = containers / hosts (at least 3). */
 async function noopSeries(tb: Testbed, hosts: string[], counts: number[]): Promise<NoopFigures[]> {
     const sizes = counts.filter((c) => c % hosts.length === 0 && c / hosts.length >= 3);
+    if (!sizes.length) return [];
     let shape: Shape = { version: "v1", mode: "ours", roles: 3 };
     const stack = await testStack(`scale-noop-${hosts.length}`, program(tb, hosts, () => shape));
     const out: NoopFigures[] = [];
