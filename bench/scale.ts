@@ -21,7 +21,8 @@ import { criticalPath, RoleShape } from "./critical-path";
 import { cpuMeter, hostNames, loadAvg, rssSampler, sshLogins } from "./scale-probes";
 import { DeployFigures, NoopFigures, render } from "./scale-report";
 import { codeVersion } from "./version";
-import { get, onHostAsync, requestLoop, served, testbed, Testbed, testStack, TestStack, waitFor } from "../test/e2e/harness";
+import { requestLoopProcess } from "./load-child";
+import { get, onHostAsync, served, testbed, Testbed, testStack, TestStack, waitFor } from "../test/e2e/harness";
 
 type Mode = "ours" | "kamal";
 interface Shape { version: string; mode: Mode; roles: number }
@@ -96,7 +97,7 @@ const traceDir = fs.mkdtempSync(path.join(os.tmpdir(), "pk-scale-trace-"));
 async function measuredUp(tb: Testbed, names: string[], stack: TestStack, s: Shape, hosts: string[], opts: { urls?: string[]; parallel?: number }): Promise<DeployFigures> {
     const trace = path.join(traceDir, `${++traceSeq}.jsonl`);
     process.env.PULUMI_KAMAL_TRACE = trace;
-    const load = opts.urls ? requestLoop(opts.urls) : undefined;
+    const load = opts.urls ? requestLoopProcess(opts.urls) : undefined;
     const rss = rssSampler(stack.stack.workspace.workDir);
     const cpu = cpuMeter();
     const load1 = loadAvg();
@@ -114,7 +115,7 @@ async function measuredUp(tb: Testbed, names: string[], stack: TestStack, s: Sha
     const wallMs = Date.now() - t0;
     const busy = cpu();
     const mem = rss.stop();
-    const samples = load ? (await load.stop()).samples : [];
+    const samples = load ? await load.stop() : [];
     const events: TraceEvent[] = fs.existsSync(trace) ? parseTrace(fs.readFileSync(trace, "utf8")) : [];
     const ops = events.filter((e) => ["create", "update", "delete", "read"].includes(e.step));
     const cp = criticalPath(roleShapes(s), hosts, events);
