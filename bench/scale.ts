@@ -6,6 +6,7 @@
  *
  *   npm run bench:scale -- [--hosts N] [--noop 6,12,24,48] [--parallel 2,8,0]
  *                          [--modes ours,kamal] [--json FILE] [--smoke]
+ *   npm run bench:scale -- --report A.json B.json ...   (saved runs as one set of tables)
  *
  * The test bed must have at least N hosts (scripts/testbed/up.sh N). Per
  * measured deploy it reads the provider's trace (PULUMI_KAMAL_TRACE) for the
@@ -19,7 +20,7 @@ import { KamalApp } from "../index";
 import { parseTrace, TraceEvent } from "../provider/trace";
 import { criticalPath, RoleShape } from "./critical-path";
 import { cpuMeter, hostNames, loadAvg, rssSampler, sshLogins } from "./scale-probes";
-import { DeployFigures, NoopFigures, render } from "./scale-report";
+import { DeployFigures, NoopFigures, render, renderSaved } from "./scale-report";
 import { codeVersion } from "./version";
 import { requestLoopProcess } from "./load-child";
 import { get, onHostAsync, served, testbed, Testbed, testStack, TestStack, waitFor } from "../test/e2e/harness";
@@ -125,7 +126,8 @@ async function measuredUp(tb: Testbed, names: string[], stack: TestStack, s: Sha
         mode: s.mode, hosts: hosts.length, containers: hosts.length * s.roles, version: s.version, parallel: opts.parallel,
         wallMs, upMs: tEnd - t0, engineMs: lastOutput - t0, criticalMs: cp.ms, chain: cp.chain, steps: cp.steps,
         beforeFirstOpMs: ops.length ? Math.min(...ops.map((e) => e.start)) - t0 : undefined,
-        afterLastOpMs: ops.length ? tEnd - Math.max(...ops.map((e) => e.end)) : undefined,
+        workMs: ops.length ? Math.max(...ops.map((e) => e.end)) - Math.min(...ops.map((e) => e.start)) : undefined,
+        afterLastOpMs: ops.length ? lastOutput - Math.max(...ops.map((e) => e.end)) : undefined,
         operations: ops.length, sshCommands: events.filter((e) => e.step === "ssh").length,
         logins, failed: samples.filter((x) => !served(x)).length, requests: samples.length,
         providerMiB: mem.providerMiB, engineMiB: mem.engineMiB, programMiB: mem.programMiB,
@@ -155,7 +157,7 @@ async function deployRun(tb: Testbed, names: string[], hosts: string[], mode: Mo
         if (mode === "ours") {
             const upMs = await timed(() => stack.stack.up({ color: "never" }));
             const previewMs = await timed(() => stack.stack.preview({ color: "never" }));
-            noop = { containers: hosts.length * 3, upMs, previewMs };
+            noop = { containers: hosts.length * 3, hosts: hosts.length, upMs, previewMs };
             // --parallel: alternate versions so each is a full rollout.
             for (const p of parallel) {
                 shape = { ...shape, version: shape.version === "v3" ? "v1" : "v3" };
@@ -184,7 +186,7 @@ async function noopSeries(tb: Testbed, hosts: string[], counts: number[]): Promi
             await stack.stack.up({ color: "never" });
             const upMs = await timed(() => stack.stack.up({ color: "never" }));
             const previewMs = await timed(() => stack.stack.preview({ color: "never" }));
-            out.push({ containers: c, upMs, previewMs });
+            out.push({ containers: c, hosts: hosts.length, upMs, previewMs });
             log(`no-op at ${c}: up ${upMs} ms, preview ${previewMs} ms`);
         }
     } finally {
@@ -206,6 +208,12 @@ done
 [ "$n" -le 1 ] || { echo "duplicate kamal networks in use" >&2; exit 1; }`;
 
 async function main() {
+    const report = process.argv.indexOf("--report");
+    if (report >= 0) {
+        // Re-render saved runs (--json files) as one set of tables, each row tagged with its file's code.
+        console.log(renderSaved(process.argv.slice(report + 1)));
+        return;
+    }
     const opts = parseArgs(process.argv.slice(2));
     const tb = testbed();
     const envFile = process.env.TESTBED_ENV ?? path.join(process.env.PULUMI_KAMAL_CACHE ?? path.join(os.homedir(), ".cache/pulumi-kamal"), "testbed/testbed.env");
@@ -229,7 +237,7 @@ async function main() {
         code: codeVersion(), date: new Date().toISOString(), nproc: os.cpus().length, ramGiB: os.totalmem() / 2 ** 30,
         seconds: (Date.now() - started) / 1000, deploys, noops,
     }));
-    if (opts.json) fs.writeFileSync(opts.json, JSON.stringify({ options: opts, hosts, deploys, noops }, null, 2));
+    if (opts.json) fs.writeFileSync(opts.json, JSON.stringify({ options: opts, hosts, code: codeVersion(), date: new Date().toISOString(), deploys, noops }, null, 2));
     fs.rmSync(traceDir, { recursive: true, force: true });
 }
 
