@@ -138,7 +138,9 @@ export const containerProvider: pulumi.dynamic.ResourceProvider = {
         const containers = await listRole(t, role);
         const successor = containers.some((c) => c.state === "running" && !sameContainer(c.id, id));
         if (successor) {
-            if ((await inspect(t, id))?.running) await run(t, docker.stop(id));
+            // The listing already has its state: no inspect per replaced container.
+            const own = containers.find((c) => sameContainer(c.id, id));
+            if (own && ["running", "restarting", "paused"].includes(own.state)) await run(t, docker.stop(id));
             return;
         }
         const ids = containers.filter((c) => c.state !== "running" || sameContainer(c.id, id)).map((c) => c.id);
