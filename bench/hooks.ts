@@ -13,10 +13,10 @@
  *
  * Hosts: the test bed's first two (E2E_HOSTS=a,b picks others).
  */
-import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
-import { get, onHostAsync, REPO, requestLoop, Sample, served as ok, Testbed, testStack, TestStack, waitFor } from "../test/e2e/harness";
+import { get, onHostAsync, requestLoop, Sample, served as ok, Testbed, testStack, TestStack, waitFor } from "../test/e2e/harness";
 import { hookApp, Scenario, SharedDb, testbed } from "../test/e2e/fixture";
+import { codeVersion } from "./version";
 
 type Mode = "kamal" | "after-traffic" | "before-traffic" | "paused";
 type ScenarioName = "expand" | "breaking";
@@ -251,18 +251,6 @@ function details(results: RunResult[]): string {
 }
 
 // ---------------------------------------------------------------- main
-
-/** The commit measured (BENCH_COMMIT for a copy without .git), "+dirty" with local changes. */
-function codeVersion(): string {
-    if (process.env.BENCH_COMMIT) return process.env.BENCH_COMMIT;
-    try {
-        const head = execFileSync("git", ["-C", REPO, "rev-parse", "--short", "HEAD"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
-        const dirty = execFileSync("git", ["-C", REPO, "status", "--porcelain", "--untracked-files=no"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
-        return dirty ? `${head}+dirty` : head;
-    } catch {
-        return "unknown";
-    }
-}
 
 async function main() {
     const opts = parseArgs(process.argv.slice(2));

@@ -33,6 +33,27 @@ export async function ensureImage(t: Transport, image: string, registry?: Regist
     await run(t, docker.pull(image));
 }
 
+/**
+ * Network check, registry login and pull: once per host and image for the
+ * provider process (one deployment), shared by every role on that host. A
+ * failure is forgotten, so a later resource tries again.
+ */
+const prepared = new WeakMap<Transport, Map<string, Promise<void>>>();
+export function prepareHost(t: Transport, image: string, registry?: Registry): Promise<void> {
+    const byKey = prepared.get(t) ?? prepared.set(t, new Map()).get(t)!;
+    const key = JSON.stringify([image, registry?.server, registry?.username, registry?.password]);
+    let done = byKey.get(key);
+    if (!done) {
+        done = (async () => {
+            await ensureNetwork(t);
+            await ensureImage(t, image, registry);
+        })();
+        byKey.set(key, done);
+        done.catch(() => byKey.delete(key));
+    }
+    return done;
+}
+
 export interface ContainerState {
     id: string;
     name: string;
@@ -73,10 +94,15 @@ export async function writeEnvFile(t: Transport, path: string, env: Record<strin
  * renamed aside and retired later by the traffic switch, as Kamal does.
  */
 export async function startContainer(t: Transport, spec: docker.RunSpec): Promise<string> {
+    // Run first: the name is free on almost every deploy, so look at the host only on a conflict.
+    const argv = docker.run(spec);
+    const first = await t.exec(argv);
+    if (first.code === 0) return first.stdout.trim();
+    if (!/is already in use/.test(first.stderr)) throw new CommandError(t.host, argv, first);
     const existing = await inspect(t, spec.name);
     if (existing?.running) await run(t, docker.rename(existing.id, `${spec.name}_replaced_${randomBytes(4).toString("hex")}`));
     else if (existing) await run(t, docker.remove(existing.id));
-    return (await run(t, docker.run(spec))).trim();
+    return (await run(t, argv)).trim();
 }
 
 export type Health =
@@ -116,7 +142,8 @@ export async function waitHealthy(t: Transport, id: string, health: Health): Pro
             if (state.health === "unhealthy") throw new Error("Docker reports it unhealthy");
             if (state.health === undefined && Date.now() >= readyAt) return;
             if (Date.now() >= deadline) throw new Error(`still ${state.health ?? "starting"} after deployTimeout ${health.deployTimeout}s`);
-            await sleep(500);
+            // No HEALTHCHECK: nothing changes before readyAt but a crash, which the check at readyAt sees.
+            await sleep(state.health === undefined ? Math.max(50, Math.min(readyAt, deadline) - Date.now()) : 500);
         }
     } catch (e) {
         const logs = await t.exec(docker.logs(id, 20)).catch(() => undefined);

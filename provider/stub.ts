@@ -7,7 +7,16 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { ProviderKind } from "./index";
 
+/** One stub per kind: Pulumi caches a provider's serialized code by object identity, so 48 resources serialize it once. */
+const stubs = new Map<ProviderKind, pulumi.dynamic.ResourceProvider>();
+
 export function providerStub(kind: ProviderKind): pulumi.dynamic.ResourceProvider {
+    let stub = stubs.get(kind);
+    if (!stub) stubs.set(kind, (stub = makeStub(kind)));
+    return stub;
+}
+
+function makeStub(kind: ProviderKind): pulumi.dynamic.ResourceProvider {
     // Everything below runs in the provider process. Resolve from the program's
     // directory (the process cwd): its node_modules, or the package itself when
     // the program lives inside pulumi-kamal's own repository.

@@ -22,3 +22,6 @@ bash scripts/testbed/up.sh
 
 echo "== end-to-end tests"
 npx mocha --timeout 900000 --slow 60000 'dist/test/e2e/**/*.test.js'
+
+echo "== scale benchmark, smoke run (2 hosts, one round: it still runs; figures only, no pass/fail on them)"
+node dist/bench/scale.js --smoke

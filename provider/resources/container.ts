@@ -5,9 +5,10 @@
 import type * as pulumi from "@pulumi/pulumi";
 import * as docker from "../commands/docker";
 import {
-    ensureImage, ensureNetwork, envFilePath, Health, inspect, listRole, Registry, sameContainer, startContainer, waitHealthy, writeEnvFile,
+    envFilePath, Health, inspect, listRole, prepareHost, Registry, sameContainer, startContainer, waitHealthy, writeEnvFile,
 } from "../operations";
 import { run, SshTarget } from "../transport";
+import { traced } from "../trace";
 import { changedKeys, isUnknown, progress, transport } from "./common";
 
 export interface ContainerInputs {
@@ -98,13 +99,13 @@ export const containerProvider: pulumi.dynamic.ResourceProvider = {
         const t = transport(inputs.connection);
         const name = containerName(inputs);
         if (inputs.bootDelay) await new Promise((r) => setTimeout(r, inputs.bootDelay! * 1000));
-        await ensureNetwork(t);
-        await ensureImage(t, inputs.image, inputs.registry);
-        const envFile = await writeEnvFile(t, envFilePath(inputs.service, inputs.role, inputs.destination), inputs.secretEnv);
+        const step = <T>(what: string, fn: () => Promise<T>) => traced(`container/${inputs.role}`, t.host, what, fn);
+        await step("pull", () => prepareHost(t, inputs.image, inputs.registry));
+        const envFile = await step("env", () => writeEnvFile(t, envFilePath(inputs.service, inputs.role, inputs.destination), inputs.secretEnv));
         progress(`[${inputs.role}@${t.host}] starting ${name}`);
-        const id = await startContainer(t, runSpec(inputs, envFile));
+        const id = await step("start", () => startContainer(t, runSpec(inputs, envFile)));
         try {
-            await waitHealthy(t, id, inputs.health);
+            await step("healthy", () => waitHealthy(t, id, inputs.health));
         } catch (e) {
             // Leave it stopped for `docker logs`; it never took traffic. A retry removes it.
             await t.exec(docker.stop(id, 1));
@@ -137,7 +138,9 @@ export const containerProvider: pulumi.dynamic.ResourceProvider = {
         const containers = await listRole(t, role);
         const successor = containers.some((c) => c.state === "running" && !sameContainer(c.id, id));
         if (successor) {
-            if ((await inspect(t, id))?.running) await run(t, docker.stop(id));
+            // The listing already has its state: no inspect per replaced container.
+            const own = containers.find((c) => sameContainer(c.id, id));
+            if (own && ["running", "restarting", "paused"].includes(own.state)) await run(t, docker.stop(id));
             return;
         }
         const ids = containers.filter((c) => c.state !== "running" || sameContainer(c.id, id)).map((c) => c.id);

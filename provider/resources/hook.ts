@@ -10,6 +10,7 @@ import * as hookCmd from "../commands/hook";
 import * as proxyCmd from "../commands/proxy";
 import { Health, inspect, listRole, sameContainer, waitHealthy } from "../operations";
 import { run, SshTarget, tail, Transport, TransportError } from "../transport";
+import { traced } from "../trace";
 import { changedKeys, progress, transport } from "./common";
 
 export interface HookTarget {
@@ -158,12 +159,12 @@ async function execHook(t: Transport, i: HookInputs, target: HookTarget): Promis
     let output = "";
     const lines = lineTagger(tag, (text) => { output += text; });
     try {
-        const result = await t.exec(hookCmd.runHook(target.containerId, i.command, env, hookId), {
+        const result = await traced(`hook/${i.role}`, t.host, "hook", () => t.exec(hookCmd.runHook(target.containerId, i.command, env, hookId), {
             timeoutMs: i.timeout * 1000,
             signal: interrupted.signal,
             onStdout: lines.push,
             onStderr: lines.push,
-        });
+        }));
         lines.flush();
         const run: HookRun = {
             host: t.host,

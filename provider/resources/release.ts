@@ -7,6 +7,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import * as proxyCmd from "../commands/proxy";
 import { proxyRunning, retireOthers } from "../operations";
 import { CommandError, run, SshTarget } from "../transport";
+import { traced } from "../trace";
 import { changedKeys, progress, transport } from "./common";
 
 export interface ReleaseInputs {
@@ -64,9 +65,9 @@ async function release(i: ReleaseInputs): Promise<ReleaseOutputs> {
     const target = switchTarget(i);
     if (target) {
         progress(`[${i.role}@${t.host}] switching traffic to ${i.containerName}`);
-        await run(t, proxyCmd.deploy(target));
+        await traced(`switch/${i.role}`, t.host, "switch", () => run(t, proxyCmd.deploy(target)));
     }
-    const retired = await retireOthers(t, i, i.containerId, i.stopTimeout, i.retainContainers);
+    const retired = await traced(`switch/${i.role}`, t.host, "retire", () => retireOthers(t, i, i.containerId, i.stopTimeout, i.retainContainers));
     if (retired.length) progress(`[${i.role}@${t.host}] stopped ${retired.join(", ")}`);
     return { ...i, retired, switchedAt: Date.now() };
 }

@@ -5,6 +5,7 @@
  */
 import { LocalTransport } from "./local";
 import { SshTarget, SshTransport } from "./ssh";
+import { tracedTransport } from "../trace";
 import { Transport } from "./types";
 
 export * from "./types";
@@ -33,5 +34,5 @@ export function setTransportFactory(factory: ((target: SshTarget) => Transport) 
 let overrideFactory: ((target: SshTarget) => Transport) | undefined;
 
 export function connect(target: SshTarget): Transport {
-    return overrideFactory ? overrideFactory(target) : transportFor(target);
+    return tracedTransport(overrideFactory ? overrideFactory(target) : transportFor(target));
 }

@@ -3,6 +3,7 @@ import { homedir } from "node:os";
 import { NodeSSH } from "node-ssh";
 import type { Argv } from "../commands/docker";
 import { join } from "../commands/shell";
+import { traced } from "../trace";
 import { checkKnownHosts, fingerprint } from "./hostkeys";
 import { ExecOptions, ExecResult, Transport, TransportError } from "./types";
 
@@ -82,7 +83,7 @@ export class SshTransport implements Transport {
         const refusal: { reason?: string } = {};
         const ssh = new NodeSSH();
         try {
-            await ssh.connect({
+            await traced("", host, "login", () => ssh.connect({
                 host, port, username: user,
                 privateKey: this.privateKey(),
                 hostVerifier: hostVerifier({ ...this.target, host, port }, refusal),
@@ -90,7 +91,7 @@ export class SshTransport implements Transport {
                 keepaliveInterval: 10_000,
                 keepaliveCountMax: 3,
                 ...(sock ? { sock: sock as any } : {}),
-            });
+            }));
         } catch (e) {
             throw new TransportError(host, `SSH connection failed: ${refusal.reason ?? (e as Error).message}`);
         }

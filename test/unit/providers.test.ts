@@ -97,7 +97,6 @@ describe("containerProvider", () => {
                 docker.login("registry.example.com", "bot"),
                 docker.pull("registry.example.com/app:v2"),
                 docker.writePrivateFile(".kamal/apps/app/env/roles/web.env"),
-                docker.inspectContainer("app-web-v2"),
                 [
                     "docker", "run", "--detach", "--restart", "unless-stopped", "--name", "app-web-v2", "--network", "kamal",
                     "--env", "KAMAL_CONTAINER_NAME=app-web-v2", "--env", "KAMAL_HOST=h1", "--env", "KAMAL_ROLE=web",
@@ -157,24 +156,60 @@ describe("containerProvider", () => {
             assert.deepEqual(h1.find(["docker", "network", "create"]).map((c) => c.argv), [docker.networkCreate()]);
         });
 
-        it("removes a stopped leftover of the same name before running", async () => {
-            const h1 = dockerHost("h1").on(inspecting("app-web-v2"), { stdout: inspectOutput(OLD_ID, "app-web-v2", { running: false }) });
+        const nameInUse = { code: 125, stderr: `docker: Error response from daemon: Conflict. The container name "/app-web-v2" is already in use by container "${OLD_ID}".\n` };
+
+        it("runs without looking first; a run that fails otherwise fails the create without retrying", async () => {
+            const h1 = dockerHost("h1").on(["docker", "run"], { code: 125, stderr: "docker: invalid reference format\n" });
+            use(h1);
+            await assert.rejects(containerProvider.create(inputs()), /invalid reference format/);
+            assert.equal(h1.find(["docker", "run"]).length, 1);
+            assert.equal(h1.find(inspecting("app-web-v2")).length, 0);
+        });
+
+        it("logs in, pulls and checks the network once per host for all roles of a deployment", async () => {
+            const h1 = dockerHost("h1");
+            use(h1);
+            await Promise.all([containerProvider.create(inputs()), containerProvider.create(inputs({ role: "api" }))]);
+            await containerProvider.create(inputs({ role: "jobs" }));
+            assert.equal(h1.find(["docker", "run"]).length, 3);
+            assert.equal(h1.find(["docker", "login"]).length, 1);
+            assert.equal(h1.find(["docker", "pull"]).length, 1);
+            assert.equal(h1.find(["docker", "network", "inspect"]).length, 1);
+            // Another image is another pull.
+            await containerProvider.create(inputs({ role: "web2", image: "registry.example.com/app:v3" }));
+            assert.equal(h1.find(["docker", "pull"]).length, 2);
+        });
+
+        it("a failed pull is not remembered: the next resource on the host pulls again", async () => {
+            const h1 = dockerHost("h1").on(["docker", "pull"], { code: 1, stderr: "manifest unknown\n" }, 1);
+            use(h1);
+            await assert.rejects(containerProvider.create(inputs()), /manifest unknown/);
+            await containerProvider.create(inputs({ role: "api" }));
+            assert.equal(h1.find(["docker", "pull"]).length, 2);
+        });
+
+        it("removes a stopped leftover of the same name, then runs again", async () => {
+            const h1 = dockerHost("h1").on(inspecting("app-web-v2"), { stdout: inspectOutput(OLD_ID, "app-web-v2", { running: false }) })
+                .on(["docker", "run"], nameInUse, 1);
             use(h1);
             await containerProvider.create(inputs());
             const rm = h1.indexOf(["docker", "rm"]);
             assert.deepEqual(h1.calls[rm].argv, docker.remove(OLD_ID));
-            assert.ok(rm < h1.indexOf(["docker", "run"]));
+            const runs = h1.calls.flatMap((c, i) => (c.argv[1] === "run" ? [i] : []));
+            assert.equal(runs.length, 2);
+            assert.ok(runs[0] < rm && rm < runs[1]);
             assert.equal(h1.find(["docker", "rename"]).length, 0);
         });
 
         it("renames a running container of the same name aside (_replaced_) instead of killing it", async () => {
-            const h1 = dockerHost("h1").on(inspecting("app-web-v2"), { stdout: inspectOutput(OLD_ID, "app-web-v2", { running: true }) });
+            const h1 = dockerHost("h1").on(inspecting("app-web-v2"), { stdout: inspectOutput(OLD_ID, "app-web-v2", { running: true }) })
+                .on(["docker", "run"], nameInUse, 1);
             use(h1);
             await containerProvider.create(inputs());
             const [rename] = h1.find(["docker", "rename"]);
             assert.equal(rename.argv[2], OLD_ID);
             assert.match(rename.argv[3], /^app-web-v2_replaced_[0-9a-f]{8}$/);
-            assert.ok(h1.calls.indexOf(rename) < h1.indexOf(["docker", "run"]));
+            assert.ok(h1.calls.indexOf(rename) < h1.calls.map((c) => c.argv[1]).lastIndexOf("run"));
             assert.equal(h1.find(["docker", "rm"]).length, 0);
         });
 
@@ -204,6 +239,15 @@ describe("containerProvider", () => {
 
         describe("roles without kamal-proxy: Docker's view of health", () => {
             const dockerHealth = { kind: "docker" as const, readinessDelay: 0, deployTimeout: 5 };
+
+            it("without a healthcheck, checks once more when readinessDelay is over instead of polling meanwhile", async () => {
+                const h1 = dockerHost("h1").on(inspecting(NEW_ID), { stdout: inspectOutput(NEW_ID, "app-web-v2", { running: true }) });
+                use(h1);
+                const t0 = Date.now();
+                await containerProvider.create(inputs({ health: { kind: "docker", readinessDelay: 1, deployTimeout: 5 } }));
+                assert.ok(Date.now() - t0 >= 1000);
+                assert.equal(h1.find(inspecting(NEW_ID)).length, 2);
+            });
 
             it("healthy once running past readinessDelay when the image has no healthcheck", async () => {
                 const h1 = dockerHost("h1").on(inspecting(NEW_ID), { stdout: inspectOutput(NEW_ID, "app-web-v2", { running: true }) });
@@ -316,7 +360,7 @@ describe("containerProvider", () => {
                 .on(inspecting(OLD_ID), { stdout: inspectOutput(OLD_ID, "app-web-v2", { running: true }) });
             use(h1);
             await containerProvider.delete!(OLD_ID, olds);
-            assert.deepEqual(h1.calls.map((c) => c.argv), [docker.listRoleContainers("app", "web"), docker.inspectContainer(OLD_ID), docker.stop(OLD_ID)]);
+            assert.deepEqual(h1.calls.map((c) => c.argv), [docker.listRoleContainers("app", "web"), docker.stop(OLD_ID)]);
         });
 
         it("with a running successor and the old one already stopped: touches nothing", async () => {
