@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import {
-    bootGroups, hostEntry, hostKey, proxyTarget, roleCmd, roleEnv, roleHealth, roleLabels, roleVolumes, versionOf,
+    bootGroups, hostEntry, hostKey, proxyTarget, roleCmd, roleEnv, roleHealth, roleLabels, roleLogging, roleStopTimeout, roleVolumes, versionOf,
 } from "../config/resolve";
+import { absoluteImage } from "../provider/commands/kamal";
 import type { KamalAppConfig } from "../config/schema";
 import { hookHosts } from "../provider/commands/hook";
 import { connectionTo } from "./connection";
@@ -61,7 +62,7 @@ export class KamalRole extends pulumi.ComponentResource {
                 labels: roleLabels(app, role),
                 volumes: roleVolumes(app, role),
                 options: cfg.options ?? {},
-                logging: cfg.logging ?? app.logging,
+                logging: roleLogging(app, role),
                 registry: app.registry ? (pulumi.secret(pulumi.output(app.registry)) as pulumi.Output<any>) : undefined,
                 health,
                 bootDelay: groups[i] > 0 ? app.boot?.wait ?? 0 : 0,
@@ -93,8 +94,9 @@ export class KamalRole extends pulumi.ComponentResource {
                 containerId: this.containers[i].containerId,
                 containerName: this.containers[i].containerName,
                 proxy,
-                stopTimeout: cfg.stopTimeout,
+                stopTimeout: roleStopTimeout(app, role),
                 retainContainers: app.retainContainers,
+                image: pulumi.all([image, version]).apply(([img, v]) => absoluteImage(img, v)),
             }, { parent: this, dependsOn: [this.containers[i], ...dependsOn] }));
         };
 

@@ -114,10 +114,10 @@ const SSH: KeySpec = {
 const PROXY: KeySpec = {
     ours: [
         "host", "hosts", "app_port", "ssl", "ssl_redirect", "forward_headers", "response_timeout", "path_prefix",
-        "path_prefixes", "strip_path_prefix", "healthcheck", "buffering", "run",
+        "path_prefixes", "strip_path_prefix", "healthcheck", "buffering", "run", "logging",
     ],
-    kamal: { logging: "ignored; kamal-proxy logs its default request headers" },
 };
+const PROXY_LOGGING: KeySpec = { ours: ["request_headers", "response_headers"] };
 const HEALTHCHECK: KeySpec = { ours: ["path", "interval", "timeout"] };
 const BUFFERING: KeySpec = { ours: ["requests", "responses", "max_request_body", "max_response_body", "memory"] };
 const PROXY_RUN: KeySpec = {
@@ -784,6 +784,17 @@ class Loader {
                 this.put(o, "maxRequestBody", p, bm.get("max_request_body"), (y, q) => this.int(y, q));
                 this.put(o, "maxResponseBody", p, bm.get("max_response_body"), (y, q) => this.int(y, q));
                 this.put(o, "memory", p, bm.get("memory"), (y, q) => this.int(y, q));
+                return o;
+            });
+        }
+        const logging = m.get("logging");
+        if (logging) {
+            this.put(out, "logging", argPath, logging, (x, p) => {
+                const lm = this.map(x, PROXY_LOGGING, p);
+                if (!lm) return undefined;
+                const o: Record<string, unknown> = {};
+                this.put(o, "requestHeaders", p, lm.get("request_headers"), (y, q) => this.strList(y, q));
+                this.put(o, "responseHeaders", p, lm.get("response_headers"), (y, q) => this.strList(y, q));
                 return o;
             });
         }

@@ -46,6 +46,8 @@ export function proxyTarget(app: KamalAppConfig, role: string): NonNullable<Rele
         responseTimeout: p.responseTimeout,
         forwardHeaders: p.forwardHeaders,
         buffering: p.buffering,
+        logRequestHeaders: p.logging?.requestHeaders,
+        logResponseHeaders: p.logging?.responseHeaders,
     };
 }
 
@@ -79,6 +81,20 @@ export function roleEnv(app: KamalAppConfig, role: string, tags: string[]): { cl
 
 export function roleLabels(app: KamalAppConfig, role: string): Record<string, string> {
     return { ...app.labels, ...app.roles[role].labels };
+}
+
+/** Kamal merges a role's logging over the app's: the role's driver wins, options are combined. */
+export function roleLogging(app: KamalAppConfig, role: string): KamalAppConfig["logging"] {
+    const own = app.roles[role].logging;
+    if (!app.logging && !own) return undefined;
+    const driver = own?.driver ?? app.logging?.driver;
+    const options = { ...app.logging?.options, ...own?.options };
+    return { ...(driver ? { driver } : {}), ...(Object.keys(options).length ? { options } : {}) };
+}
+
+/** Kamal's stop timeout: the role's, else (proxied roles are drained by kamal-proxy first) Docker's default, else drainTimeout. */
+export function roleStopTimeout(app: KamalAppConfig, role: string): number | undefined {
+    return app.roles[role].stopTimeout ?? (isProxied(app, role) ? undefined : app.drainTimeout);
 }
 
 export function roleVolumes(app: KamalAppConfig, role: string): string[] {

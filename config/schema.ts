@@ -55,6 +55,8 @@ const proxyFields = {
         timeout: seconds("healthcheck.timeout").optional(),
     }).optional(),
     forwardHeaders: z.boolean().optional(),
+    /** Headers kamal-proxy logs; unset: Kamal's Cache-Control, Last-Modified, User-Agent requests headers. */
+    logging: z.strictObject({ requestHeaders: z.array(z.string()).optional(), responseHeaders: z.array(z.string()).optional() }).optional(),
     buffering: z
         .strictObject({
             requests: z.boolean().optional(),

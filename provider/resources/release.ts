@@ -4,10 +4,13 @@
  * containers stop, keeping `retainContainers` for rollback.
  */
 import type * as pulumi from "@pulumi/pulumi";
+import { latestImage } from "../commands/kamal";
 import * as proxyCmd from "../commands/proxy";
+import { audit, pruneService, tagLatest } from "../layout";
 import { proxyRunning, retireOthers } from "../operations";
 import { CommandError, run, SshTarget } from "../transport";
 import { changedKeys, progress, transport } from "./common";
+import { readRelease } from "./drift";
 
 export interface ReleaseInputs {
     connection: SshTarget;
@@ -20,12 +23,16 @@ export interface ReleaseInputs {
     proxy?: Omit<proxyCmd.DeployTarget, "target"> & { appPort: number };
     stopTimeout?: number;
     retainContainers: number;
+    /** Kamal's `REPO:VERSION` the container runs: tagged `REPO:latest[-DEST]` once it serves. */
+    image?: string;
 }
 
 export interface ReleaseOutputs extends ReleaseInputs {
     /** Containers this release stopped. */
     retired: string[];
     switchedAt: number;
+    /** What `refresh` found serving instead (empty when the host matches); the next `up` switches back. */
+    drift?: string[];
 }
 
 export function switchTarget(i: ReleaseInputs): proxyCmd.DeployTarget | undefined {
@@ -36,16 +43,22 @@ export function switchTarget(i: ReleaseInputs): proxyCmd.DeployTarget | undefine
 
 export const releaseProvider: pulumi.dynamic.ResourceProvider = {
     async diff(_id, olds: ReleaseOutputs, news: ReleaseInputs) {
-        const changes = changedKeys(olds, news, ["containerId", "proxy", "stopTimeout", "retainContainers", "connection"]);
-        return { changes: changes.length > 0 };
+        const changes = changedKeys(olds, news, ["containerId", "proxy", "stopTimeout", "retainContainers", "connection", "image"]);
+        return { changes: changes.length > 0 || (olds.drift?.length ?? 0) > 0 };
+    },
+
+    async read(id, props: ReleaseOutputs) {
+        const drift = await readRelease(transport(props.connection), props);
+        return { id, props: { ...props, drift } };
     },
 
     async create(inputs: ReleaseInputs) {
         return { id: `${inputs.connection.host}/${inputs.service}-${inputs.role}`, outs: await release(inputs) };
     },
 
-    async update(_id, _olds: ReleaseOutputs, news: ReleaseInputs) {
-        return { outs: await release(news) };
+    async update(_id, olds: ReleaseOutputs, news: ReleaseInputs) {
+        if (olds.drift?.length) progress(`[${news.role}@${news.connection.host}] switching back to ${news.containerName}: ${olds.drift.join("; ")}`);
+        return { outs: await release(news, olds.drift?.some((d) => d.endsWith("is paused"))) };
     },
 
     async delete(_id, olds: ReleaseOutputs) {
@@ -59,14 +72,26 @@ export const releaseProvider: pulumi.dynamic.ResourceProvider = {
     },
 };
 
-async function release(i: ReleaseInputs): Promise<ReleaseOutputs> {
+async function release(i: ReleaseInputs, resume = false): Promise<ReleaseOutputs> {
     const t = transport(i.connection);
     const target = switchTarget(i);
     if (target) {
         progress(`[${i.role}@${t.host}] switching traffic to ${i.containerName}`);
         await run(t, proxyCmd.deploy(target));
+        if (resume) await run(t, proxyCmd.resume(target.service));
     }
-    const retired = await retireOthers(t, i, i.containerId, i.stopTimeout, i.retainContainers);
+    const retired = await retireOthers(t, i, i.containerId, i.stopTimeout);
     if (retired.length) progress(`[${i.role}@${t.host}] stopped ${retired.join(", ")}`);
-    return { ...i, retired, switchedAt: Date.now() };
+    if (i.image) {
+        // Kamal's layout after a boot: the latest tag, then `prune all`, each in the audit log.
+        await audit(t, i, `Tagging ${i.image} as the latest image`);
+        await tagLatest(t, i.image, i.destination);
+        const pruned = await pruneService(t, i.service, i.retainContainers, latestImage(i.image, i.destination));
+        await audit(t, { ...i, role: undefined }, "Pruned containers");
+        await audit(t, { ...i, role: undefined }, "Pruned images");
+        if (pruned.containers.length || pruned.images.length) {
+            progress(`[${i.role}@${t.host}] pruned ${pruned.containers.length} stopped container(s), ${pruned.images.length} image tag(s)`);
+        }
+    }
+    return { ...i, retired, switchedAt: Date.now(), drift: [] };
 }

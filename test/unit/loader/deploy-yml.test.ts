@@ -197,7 +197,6 @@ describe("loadDeployConfig", () => {
                 "config/deploy.yml:35: ssh.config: ignored; OpenSSH config files are not read: set ssh.user, ssh.port, ssh.proxy and ssh.keys here",
                 "config/deploy.yml:36: ssh.forward_agent: ignored; the SSH agent is never forwarded to the hosts",
                 "config/deploy.yml:37: ssh.keys: only the first key (~/.ssh/one) is used",
-                "config/deploy.yml:41: proxy.logging: ignored; kamal-proxy logs its default request headers",
                 "config/deploy.yml:44: proxy.run.metrics_port: ignored; kamal-proxy runs without a metrics port",
                 "config/deploy.yml:45: proxy.run.debug: ignored; kamal-proxy runs without debug logging",
                 "config/deploy.yml:46: proxy.run.log_max_size: ignored; kamal-proxy's log uses Docker's default size",
@@ -214,7 +213,7 @@ describe("loadDeployConfig", () => {
                 env: { clear: { REGION: "" } },
                 ssh: { keyPath: path.join(os.homedir(), ".ssh/one") },
                 boot: {},
-                proxy: {},
+                proxy: { logging: { requestHeaders: ["Cache-Control"] } },
                 roles: { web: { hosts: ["192.0.2.1"] } },
             });
         });
