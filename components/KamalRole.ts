@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import {
-    bootGroups, hostEntry, hostKey, proxyTarget, roleCmd, roleEnv, roleHealth, roleLabels, roleLogging, roleStopTimeout, roleVolumes, versionOf,
+    bootGroups, hostEntry, hostKey, proxyTarget, readErrorPages, roleCertificate, roleCmd, roleEnv, roleHealth, roleLabels, roleLogging, roleStopTimeout,
+    roleVolumes, versionOf,
 } from "../config/resolve";
 import { absoluteImage } from "../provider/commands/kamal";
 import type { KamalAppConfig } from "../config/schema";
@@ -37,6 +38,11 @@ export class KamalRole extends pulumi.ComponentResource {
         const image = pulumi.output(app.image);
         const version = app.version !== undefined ? pulumi.output(app.version) : image.apply(versionOf);
         const proxy = proxyTarget(app, role);
+        // Kamal's error pages and custom certificate, written by each host's switch.
+        const pages = proxy && app.errorPagesPath ? readErrorPages(app.errorPagesPath) : undefined;
+        const errorPages = pages ? version.apply((v) => ({ version: v, files: pages })) : undefined;
+        const certificate = proxy ? roleCertificate(app, role) : undefined;
+        const tlsCertificate = certificate ? (pulumi.secret(pulumi.output(certificate)) as pulumi.Output<{ certificatePem: string; privateKeyPem: string }>) : undefined;
 
         const hosts = cfg.hosts.map(hostEntry).map(({ host, tags }, i) => ({ key: hostKey(host, i), tags, connection: connectionTo(app.ssh, host) }));
         const hostInputs = cfg.hosts.map((h) => hostEntry(h).host);
@@ -97,6 +103,8 @@ export class KamalRole extends pulumi.ComponentResource {
                 stopTimeout: roleStopTimeout(app, role),
                 retainContainers: app.retainContainers,
                 image: pulumi.all([image, version]).apply(([img, v]) => absoluteImage(img, v)),
+                errorPages,
+                tlsCertificate,
             }, { parent: this, dependsOn: [this.containers[i], ...dependsOn] }));
         };
 

@@ -32,7 +32,7 @@ export class TrafficSwitch extends pulumi.dynamic.Resource {
     declare readonly switchedAt: pulumi.Output<number>;
     constructor(name: string, props: Inputs<ReleaseInputs>, opts?: pulumi.CustomResourceOptions) {
         super(providerStub("Release"), name, { ...props, retired: undefined, switchedAt: undefined },
-            { ...opts, additionalSecretOutputs: ["connection"] }, MODULE, "TrafficSwitch");
+            { ...opts, additionalSecretOutputs: ["connection", "tlsCertificate"] }, MODULE, "TrafficSwitch");
     }
 }
 

@@ -44,7 +44,8 @@ const proxyFields = {
     host: z.string().optional(),
     hosts: z.array(z.string()).optional(),
     appPort: z.number().int().min(1).max(65535).optional(),
-    ssl: z.boolean().optional(),
+    /** true: Let's Encrypt; or a custom certificate and key (PEM text, pass them as secrets). */
+    ssl: z.union([z.boolean(), z.strictObject({ certificatePem: input(z.string().min(1)), privateKeyPem: input(z.string().min(1)) })]).optional(),
     sslRedirect: z.boolean().optional(),
     pathPrefix: z.string().startsWith("/").optional(),
     stripPathPrefix: z.boolean().optional(),
@@ -190,6 +191,8 @@ export const appSchema = z.strictObject({
     readinessDelay: z.number().nonnegative().default(7),
     retainContainers: z.number().int().min(1, { error: "retainContainers must keep at least 1 container" }).default(5),
     proxyImage: z.string().default("basecamp/kamal-proxy:v0.9.2"),
+    /** A directory of 4xx/5xx `.html` pages kamal-proxy serves for its own errors (Kamal's error_pages_path). */
+    errorPagesPath: z.string().min(1).optional(),
     /** Ports kamal-proxy publishes on each host (Kamal's proxy `run.http_port`/`https_port`). */
     proxyPorts: z.strictObject({ http: z.number().int().default(80), https: z.number().int().default(443) }).default({ http: 80, https: 443 }),
 }).superRefine((app, ctx) => {

@@ -120,3 +120,18 @@ export const revealAudit = (path: string): Argv => ["tail", "-n", "50", path];
 
 /** SHA-256 of `$HOME/<path>` (sha256sum's line), or exit 1 when the file is missing: how `refresh` checks an env file. */
 export const fileDigest = (path: string): Argv => ["sh", "-c", 'cd "$HOME" && sha256sum < "$1"', "sh", path];
+
+/** kamal-proxy's per-app directory on the host, under the SSH user's home (Kamal's app_directory). */
+export const proxyAppHostDir = (service: string, destination?: string): string =>
+    `.kamal/proxy/apps-config/${[service, destination].filter(Boolean).join("-")}`;
+
+/** Writes stdin to `$HOME/<path>` with `mode` (kamal-proxy runs as another user: Kamal uploads these 0644). */
+export const writeProxyFile = (path: string, mode = "644"): Argv =>
+    ["sh", "-c", 'cd "$HOME" && mkdir -p "$(dirname "$1")" && cat > "$1.tmp" && chmod "$2" "$1.tmp" && mv "$1.tmp" "$1"', "sh", path, mode];
+
+/** Kamal's clean_up_error_pages: every version's pages but `version`'s. */
+export const cleanErrorPages = (dir: string, version: string): Argv =>
+    ["sh", "-c", 'cd "$HOME" && [ ! -d "$1" ] || find "$1" -mindepth 1 -maxdepth 1 ! -name "$2" -exec rm -rf {} +', "sh", dir, version];
+
+/** Error page file names kamal-proxy serves (Kamal uploads `{4??,5??}.html`). */
+export const ERROR_PAGE = /^[45]\d\d\.html$/;

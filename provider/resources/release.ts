@@ -4,11 +4,11 @@
  * containers stop, keeping `retainContainers` for rollback.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { latestImage } from "../commands/kamal";
+import { cleanErrorPages, latestImage, proxyAppHostDir, writeProxyFile } from "../commands/kamal";
 import * as proxyCmd from "../commands/proxy";
 import { audit, pruneService, tagLatest } from "../layout";
 import { proxyRunning, retireOthers } from "../operations";
-import { CommandError, run, SshTarget } from "../transport";
+import { CommandError, run, SshTarget, Transport } from "../transport";
 import { changedKeys, progress, transport } from "./common";
 import { readRelease } from "./drift";
 
@@ -25,6 +25,10 @@ export interface ReleaseInputs {
     retainContainers: number;
     /** Kamal's `REPO:VERSION` the container runs: tagged `REPO:latest[-DEST]` once it serves. */
     image?: string;
+    /** Kamal's error_pages_path: `{ "503.html": "..." }` for this version. */
+    errorPages?: { version: string; files: Record<string, string> };
+    /** A custom certificate (secret): written where `proxy.tlsCertificatePath` points. */
+    tlsCertificate?: { certificatePem: string; privateKeyPem: string };
 }
 
 export interface ReleaseOutputs extends ReleaseInputs {
@@ -43,7 +47,7 @@ export function switchTarget(i: ReleaseInputs): proxyCmd.DeployTarget | undefine
 
 export const releaseProvider: pulumi.dynamic.ResourceProvider = {
     async diff(_id, olds: ReleaseOutputs, news: ReleaseInputs) {
-        const changes = changedKeys(olds, news, ["containerId", "proxy", "stopTimeout", "retainContainers", "connection", "image"]);
+        const changes = changedKeys(olds, news, ["containerId", "proxy", "stopTimeout", "retainContainers", "connection", "image", "errorPages", "tlsCertificate"]);
         return { changes: changes.length > 0 || (olds.drift?.length ?? 0) > 0 };
     },
 
@@ -76,11 +80,13 @@ async function release(i: ReleaseInputs, resume = false): Promise<ReleaseOutputs
     const t = transport(i.connection);
     const target = switchTarget(i);
     if (target) {
+        await writeProxyFiles(t, i, target);
         progress(`[${i.role}@${t.host}] switching traffic to ${i.containerName}`);
         await run(t, proxyCmd.deploy(target));
         if (resume) await run(t, proxyCmd.resume(target.service));
     }
     const retired = await retireOthers(t, i, i.containerId, i.stopTimeout);
+    if (target && i.errorPages) await run(t, cleanErrorPages(`${proxyAppHostDir(i.service, i.destination)}/error_pages`, i.errorPages.version));
     if (retired.length) progress(`[${i.role}@${t.host}] stopped ${retired.join(", ")}`);
     if (i.image) {
         // Kamal's layout after a boot: the latest tag, then `prune all`, each in the audit log.
@@ -94,4 +100,22 @@ async function release(i: ReleaseInputs, resume = false): Promise<ReleaseOutputs
         }
     }
     return { ...i, retired, switchedAt: Date.now(), drift: [] };
+}
+
+/**
+ * Kamal's files under .kamal/proxy/apps-config, before the switch that uses
+ * them: this version's error pages, the role's certificate and key (on stdin).
+ */
+async function writeProxyFiles(t: Transport, i: ReleaseInputs, target: proxyCmd.DeployTarget): Promise<void> {
+    const dir = proxyAppHostDir(i.service, i.destination);
+    if (i.errorPages) {
+        for (const [name, html] of Object.entries(i.errorPages.files)) {
+            await run(t, writeProxyFile(`${dir}/error_pages/${i.errorPages.version}/${name}`), { stdin: html });
+        }
+        target.errorPages = `${proxyCmd.APPS_CONFIG_MOUNT}/${dir.slice(proxyCmd.APPS_CONFIG_DIR.length + 1)}/error_pages/${i.errorPages.version}`;
+    }
+    if (i.tlsCertificate && target.tlsCertificatePath) {
+        await run(t, writeProxyFile(`${dir}/tls/${i.role}/cert.pem`), { stdin: i.tlsCertificate.certificatePem });
+        await run(t, writeProxyFile(`${dir}/tls/${i.role}/key.pem`), { stdin: i.tlsCertificate.privateKeyPem });
+    }
 }
