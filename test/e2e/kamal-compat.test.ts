@@ -190,8 +190,10 @@ describe("Kamal's commands against a pulumi-kamal host", function () {
         });
         try {
             const load = requestLoop([`http://${h1}/version`]);
+            const started = Date.now();
             const { outputs } = await take.up();
             const report = await load.stop();
+            console.log(`      takeover up: ${((Date.now() - started) / 1000).toFixed(1)} s, ${report.total} requests, slowest ${Math.max(...report.latenciesMs)} ms`);
             assert.equal(report.failed, 0, report.failures.slice(0, 5).join("\n"));
             const names = onHost(tb, h1, "docker ps --all --filter label=service=ktake --format '{{.Names}} {{.State}} {{.ID}}'");
             assert.match(names, /ktake-web-v1_replaced_\w+ exited/);
