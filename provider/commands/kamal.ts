@@ -129,6 +129,10 @@ export const proxyAppHostDir = (service: string, destination?: string): string =
 export const writeProxyFile = (path: string, mode = "644"): Argv =>
     ["sh", "-c", 'cd "$HOME" && mkdir -p "$(dirname "$1")" && cat > "$1.tmp" && chmod "$2" "$1.tmp" && mv "$1.tmp" "$1"', "sh", path, mode];
 
+/** Removes a directory under `$HOME/.kamal/proxy/apps-config` (a destroyed role's certificate and key). */
+export const removeProxyDir = (path: string): Argv =>
+    ["sh", "-c", 'cd "$HOME" && case "$1" in .kamal/proxy/apps-config/?*) rm -rf "$1" ;; *) exit 2 ;; esac', "sh", path];
+
 /** Kamal's clean_up_error_pages: every version's pages but `version`'s. */
 export const cleanErrorPages = (dir: string, version: string): Argv =>
     ["sh", "-c", 'cd "$HOME" && [ ! -d "$1" ] || find "$1" -mindepth 1 -maxdepth 1 ! -name "$2" -exec rm -rf {} +', "sh", dir, version];

@@ -4,7 +4,7 @@
  * containers stop, keeping `retainContainers` for rollback.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { cleanErrorPages, latestImage, proxyAppHostDir, writeProxyFile } from "../commands/kamal";
+import { cleanErrorPages, latestImage, proxyAppHostDir, removeProxyDir, writeProxyFile } from "../commands/kamal";
 import * as proxyCmd from "../commands/proxy";
 import { audit, pruneService, tagLatest } from "../layout";
 import { proxyRunning, retireOthers } from "../operations";
@@ -68,6 +68,8 @@ export const releaseProvider: pulumi.dynamic.ResourceProvider = {
     async delete(_id, olds: ReleaseOutputs) {
         if (!olds.proxy) return;
         const t = transport(olds.connection);
+        // A private key must not outlive the app on the host.
+        if (olds.tlsCertificate) await run(t, removeProxyDir(`${proxyAppHostDir(olds.service, olds.destination)}/tls/${olds.role}`));
         if (!(await proxyRunning(t))) return;
         const argv = proxyCmd.remove(olds.proxy.service);
         const r = await t.exec(argv);

@@ -110,6 +110,23 @@ describe("Kamal layout builders", () => {
         });
     });
 
+    it("proxy files through a real shell: written with their mode, old error pages cleaned, only apps-config dirs removed", () => {
+        const home = spawnSync("mktemp", ["-d"], { encoding: "utf8" }).stdout.trim();
+        const sh = (argv: string[], input?: string) => spawnSync(argv[0], argv.slice(1), { input, env: { HOME: home, PATH: process.env.PATH }, encoding: "utf8" });
+        const dir = ".kamal/proxy/apps-config/app";
+        for (const v of ["v1", "v2"]) assert.equal(sh(kamal.writeProxyFile(`${dir}/error_pages/${v}/503.html`), `<p>${v}</p>`).status, 0);
+        assert.equal(sh(kamal.writeProxyFile(`${dir}/tls/web/key.pem`), "KEY").status, 0);
+        assert.equal(spawnSync("stat", ["-c", "%a", `${home}/${dir}/tls/web/key.pem`], { encoding: "utf8" }).stdout.trim(), "644");
+        assert.equal(sh(kamal.cleanErrorPages(`${dir}/error_pages`, "v2")).status, 0);
+        assert.equal(spawnSync("ls", [`${home}/${dir}/error_pages`], { encoding: "utf8" }).stdout, "v2\n");
+        assert.equal(sh(kamal.cleanErrorPages(".kamal/proxy/apps-config/none/error_pages", "v2")).status, 0);
+        assert.equal(sh(kamal.removeProxyDir(`${dir}/tls/web`)).status, 0);
+        assert.equal(spawnSync("ls", [`${home}/${dir}/tls`], { encoding: "utf8" }).stdout, "");
+        assert.equal(sh(kamal.removeProxyDir(".kamal")).status, 2);
+        assert.equal(sh(kamal.removeProxyDir(".kamal/proxy/apps-config/")).status, 2);
+        spawnSync("rm", ["-rf", home]);
+    });
+
     describe("audit", () => {
         const at = new Date("2024-05-01T10:11:12.345Z");
 

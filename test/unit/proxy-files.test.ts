@@ -75,6 +75,11 @@ describe("error pages and custom certificates", () => {
             assert.ok(h1.calls.some((c) => c.argv.join(" ") === kamal.cleanErrorPages(".kamal/proxy/apps-config/shop/error_pages", "v2").join(" ")));
             for (const c of h1.calls) assert.ok(!c.argv.join(" ").includes("PRIVATE-KEY-TEXT"), `key in argv: ${c.argv.join(" ")}`);
             assert.ok(!stderr.lines.join("\n").includes("PRIVATE-KEY-TEXT"));
+
+            // destroy: the key leaves the host with the app
+            h1.on(["docker", "container", "inspect"], { code: 1, stderr: "No such container" });
+            await releaseProvider.delete!("h1/shop-web", { ...inputs, retired: [], switchedAt: 1 });
+            assert.ok(h1.calls.some((c) => c.argv.join(" ") === kamal.removeProxyDir(".kamal/proxy/apps-config/shop/tls/web").join(" ")));
         });
     });
 });
