@@ -64,6 +64,11 @@ export class KamalCommands {
         return `${this.currentRunningContainer(role, "--format '{{.Names}}'")} | while read line; do echo \${line#${this.prefix(role)}-}; done`;
     }
 
+    /** App#list_versions: the versions of the role's running containers (`kamal app stale_containers` drops the current one). */
+    listVersions(role: string): string {
+        return `docker ps ${this.filters(role)} --format "{{.Names}}" | while read line; do echo \${line#${this.prefix(role)}-}; done`;
+    }
+
     /** `kamal app logs` (100 lines by default). */
     logs(role: string, lines = 100): string {
         return `${this.currentRunningContainer(role, "--quiet")} | xargs docker logs --timestamps --tail ${lines} 2>&1`;

@@ -84,9 +84,13 @@ describe("Kamal's commands against a pulumi-kamal host", function () {
         }
     });
 
-    it("app version, app logs, app exec (new container, -i, --reuse) see our current version", function () {
+    it("app version, app stale_containers, app logs, app exec (new container, -i, --reuse) see our current version", function () {
         for (const [host, roles] of [[h1, ["web", "worker"]], [h2, ["web"]]] as const) {
-            for (const role of roles) assert.equal(onHost(tb, host, k.currentRunningVersion(role)).trim(), "v3", `app version ${role}@${host}`);
+            for (const role of roles) {
+                assert.equal(onHost(tb, host, k.currentRunningVersion(role)).trim(), "v3", `app version ${role}@${host}`);
+                // stale_containers: running versions other than the current one; ours leave none to stop.
+                assert.equal(onHost(tb, host, k.listVersions(role)).trim(), "v3", `stale containers of ${role}@${host}`);
+            }
             assert.match(onHost(tb, host, k.logs("web")), /testapp v3 listening on :80/);
             assert.equal(onHost(tb, host, k.execInNewContainer("web", "cat /app/VERSION", { hex: hex(3) })).trim(), "v3");
             assert.equal(onHost(tb, host, k.execInNewContainer("web", "sh -c 'echo $API_TOKEN $GREETING'", { hex: hex(3) })).trim(), `${SECRET} hello`);
