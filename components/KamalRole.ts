@@ -72,6 +72,7 @@ export class KamalRole extends pulumi.ComponentResource {
                 registry: app.registry ? (pulumi.secret(pulumi.output(app.registry)) as pulumi.Output<any>) : undefined,
                 health,
                 bootDelay: groups[i] > 0 ? app.boot?.wait ?? 0 : 0,
+                tlsCertificate,
             }, {
                 parent: this,
                 dependsOn: [...(args.proxies?.[key] ? [args.proxies[key]] : []), ...(args.bootAfter ?? []), ...after],

@@ -15,7 +15,7 @@ export class RoleContainer extends pulumi.dynamic.Resource {
     declare readonly healthyAt: pulumi.Output<number>;
     constructor(name: string, props: Inputs<ContainerInputs>, opts?: pulumi.CustomResourceOptions) {
         super(providerStub("Container"), name, { ...props, containerId: undefined, containerName: undefined, healthyAt: undefined },
-            { ...opts, additionalSecretOutputs: ["secretEnv", "connection", "registry", "envFileSha256"] }, MODULE, "RoleContainer");
+            { ...opts, additionalSecretOutputs: ["secretEnv", "connection", "registry", "envFileSha256", "tlsCertificate"] }, MODULE, "RoleContainer");
     }
 }
 

@@ -72,3 +72,12 @@ export async function audit(t: Transport, ref: { service: string; destination?: 
     const r = await t.exec(argv).catch(() => undefined);
     if (r && r.code !== 0) process.stderr.write(`${new CommandError(t.host, argv, r).message}\n`);
 }
+
+/** A role's custom certificate and key where Kamal keeps them (`.kamal/proxy/apps-config/SERVICE[-DEST]/tls/ROLE`), on stdin. */
+export async function writeCertificate(
+    t: Transport, ref: { service: string; destination?: string; role: string }, cert: { certificatePem: string; privateKeyPem: string },
+): Promise<void> {
+    const dir = `${kamal.proxyAppHostDir(ref.service, ref.destination)}/tls/${ref.role}`;
+    await run(t, kamal.writeProxyFile(`${dir}/cert.pem`), { stdin: cert.certificatePem });
+    await run(t, kamal.writeProxyFile(`${dir}/key.pem`), { stdin: cert.privateKeyPem });
+}

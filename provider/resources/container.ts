@@ -9,7 +9,7 @@ import { absoluteImage, containerHostname, TAG } from "../commands/kamal";
 import {
     ensureImage, ensureNetwork, envFilePath, Health, inspect, listRole, Registry, sameContainer, startContainer, waitHealthy, writeEnvFile,
 } from "../operations";
-import { audit, ensureKamalImage } from "../layout";
+import { audit, ensureKamalImage, writeCertificate } from "../layout";
 import { run, SshTarget } from "../transport";
 import { envFileDigest, readContainer, repairContainer } from "./drift";
 import { changedKeys, isUnknown, progress, transport } from "./common";
@@ -34,6 +34,8 @@ export interface ContainerInputs {
     health: Health;
     /** Seconds to wait before booting (Kamal's boot.wait, for host groups after the first). */
     bootDelay?: number;
+    /** The role's custom certificate (secret), in place before any switch uses it (a `paused` hook switches first). */
+    tlsCertificate?: { certificatePem: string; privateKeyPem: string };
 }
 
 export interface ContainerOutputs extends ContainerInputs {
@@ -115,6 +117,7 @@ export const containerProvider: pulumi.dynamic.ResourceProvider = {
         await ensureImage(t, inputs.image, inputs.registry);
         const runImage = await ensureKamalImage(t, inputs.image, absoluteImage(inputs.image, inputs.version), inputs.service);
         const envFile = await writeEnvFile(t, envFilePath(inputs.service, inputs.role, inputs.destination), inputs.secretEnv);
+        if (inputs.tlsCertificate) await writeCertificate(t, inputs, inputs.tlsCertificate);
         progress(`[${inputs.role}@${t.host}] starting ${name}`);
         await audit(t, inputs, `Booted app version ${inputs.version}`);
         const hostname = containerHostname(inputs.connection.host, randomBytes(6).toString("hex"));

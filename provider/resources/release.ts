@@ -6,7 +6,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { cleanErrorPages, latestImage, proxyAppHostDir, removeProxyDir, writeProxyFile } from "../commands/kamal";
 import * as proxyCmd from "../commands/proxy";
-import { audit, pruneService, tagLatest } from "../layout";
+import { audit, pruneService, tagLatest, writeCertificate } from "../layout";
 import { proxyRunning, retireOthers } from "../operations";
 import { CommandError, run, SshTarget, Transport } from "../transport";
 import { changedKeys, progress, transport } from "./common";
@@ -116,8 +116,5 @@ async function writeProxyFiles(t: Transport, i: ReleaseInputs, target: proxyCmd.
         }
         target.errorPages = `${proxyCmd.APPS_CONFIG_MOUNT}/${dir.slice(proxyCmd.APPS_CONFIG_DIR.length + 1)}/error_pages/${i.errorPages.version}`;
     }
-    if (i.tlsCertificate && target.tlsCertificatePath) {
-        await run(t, writeProxyFile(`${dir}/tls/${i.role}/cert.pem`), { stdin: i.tlsCertificate.certificatePem });
-        await run(t, writeProxyFile(`${dir}/tls/${i.role}/key.pem`), { stdin: i.tlsCertificate.privateKeyPem });
-    }
+    if (i.tlsCertificate && target.tlsCertificatePath) await writeCertificate(t, i, i.tlsCertificate);
 }

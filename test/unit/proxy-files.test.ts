@@ -7,6 +7,7 @@ import * as path from "node:path";
 import { proxyTarget, readErrorPages } from "../../config/resolve";
 import { parseAppConfig } from "../../config/validate";
 import * as kamal from "../../provider/commands/kamal";
+import { containerProvider } from "../../provider/resources/container";
 import { ReleaseInputs, releaseProvider } from "../../provider/resources/release";
 import { captureStderr, connection, FakeHost, installHosts } from "./fakes";
 import { fixture, load, reveal, secret } from "./loader/helpers";
@@ -80,6 +81,28 @@ describe("error pages and custom certificates", () => {
             h1.on(["docker", "container", "inspect"], { code: 1, stderr: "No such container" });
             await releaseProvider.delete!("h1/shop-web", { ...inputs, retired: [], switchedAt: 1 });
             assert.ok(h1.calls.some((c) => c.argv.join(" ") === kamal.removeProxyDir(".kamal/proxy/apps-config/shop/tls/web").join(" ")));
+        });
+
+        it("the container's boot already puts the certificate in place (a paused hook switches before the traffic switch)", async () => {
+            const id = "c".repeat(64);
+            const h1 = new FakeHost("h1").on(() => true, { stdout: "" })
+                .on(["docker", "image", "inspect"], { stdout: 'sha256:1\t{"service":"shop"}\n' })
+                .on(["docker", "container", "inspect"], { code: 1 })
+                .on(["docker", "container", "inspect", "--format", "{{json .State}}\t{{.Id}}\t{{.Name}}", id], { stdout: `{"Status":"running","Running":true}\t${id}\t/shop-web-v2\n` })
+                .on(["docker", "run"], { stdout: `${id}\n` });
+            uninstall = installHosts([h1]);
+            await containerProvider.create({
+                connection: connection("h1"), service: "shop", role: "web", version: "v2", image: "acme/shop:v2", env: {}, secretEnv: {}, labels: {}, volumes: [], options: {},
+                health: { kind: "docker", readinessDelay: 0, deployTimeout: 5 },
+                tlsCertificate: { certificatePem: "CERT-TEXT", privateKeyPem: "PRIVATE-KEY-TEXT" },
+            });
+            const writes = h1.calls.filter((c) => c.argv[2]?.includes("chmod"));
+            assert.deepEqual(writes.map((c) => [c.argv[4], c.stdin]), [
+                [".kamal/proxy/apps-config/shop/tls/web/cert.pem", "CERT-TEXT"],
+                [".kamal/proxy/apps-config/shop/tls/web/key.pem", "PRIVATE-KEY-TEXT"],
+            ]);
+            assert.ok(h1.calls.indexOf(writes[1]) < h1.indexOf(["docker", "run"]));
+            for (const c of h1.calls) assert.ok(!c.argv.join(" ").includes("PRIVATE-KEY-TEXT"));
         });
     });
 });
