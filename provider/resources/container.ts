@@ -119,9 +119,10 @@ export const containerProvider: pulumi.dynamic.ResourceProvider = {
         const envFile = await writeEnvFile(t, envFilePath(inputs.service, inputs.role, inputs.destination), inputs.secretEnv);
         if (inputs.tlsCertificate) await writeCertificate(t, inputs, inputs.tlsCertificate);
         progress(`[${inputs.role}@${t.host}] starting ${name}`);
-        await audit(t, inputs, `Booted app version ${inputs.version}`);
+        const audited = audit(t, inputs, `Booted app version ${inputs.version}`);
         const hostname = containerHostname(inputs.connection.host, randomBytes(6).toString("hex"));
         const id = await startContainer(t, runSpec(inputs, envFile, { image: runImage, hostname }));
+        await audited;
         try {
             await waitHealthy(t, id, inputs.health);
         } catch (e) {

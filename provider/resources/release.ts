@@ -91,12 +91,13 @@ async function release(i: ReleaseInputs, resume = false): Promise<ReleaseOutputs
     if (target && i.errorPages) await run(t, cleanErrorPages(`${proxyAppHostDir(i.service, i.destination)}/error_pages`, i.errorPages.version));
     if (retired.length) progress(`[${i.role}@${t.host}] stopped ${retired.join(", ")}`);
     if (i.image) {
-        // Kamal's layout after a boot: the latest tag, then `prune all`, each in the audit log.
-        await audit(t, i, `Tagging ${i.image} as the latest image`);
-        await tagLatest(t, i.image, i.destination);
-        const pruned = await pruneService(t, i.service, i.retainContainers, latestImage(i.image, i.destination));
-        await audit(t, { ...i, role: undefined }, "Pruned containers");
-        await audit(t, { ...i, role: undefined }, "Pruned images");
+        // Kamal's layout after a boot: the latest tag, then `prune all`, each in the audit log (written alongside).
+        await Promise.all([audit(t, i, `Tagging ${i.image} as the latest image`), tagLatest(t, i.image, i.destination)]);
+        const service = { ...i, role: undefined };
+        const [pruned] = await Promise.all([
+            pruneService(t, i.service, i.retainContainers, latestImage(i.image, i.destination)),
+            audit(t, service, "Pruned containers").then(() => audit(t, service, "Pruned images")),
+        ]);
         if (pruned.containers.length || pruned.images.length) {
             progress(`[${i.role}@${t.host}] pruned ${pruned.containers.length} stopped container(s), ${pruned.images.length} image tag(s)`);
         }
