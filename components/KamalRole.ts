@@ -1,7 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import {
-    bootGroups, hostEntry, hostKey, proxyTarget, roleCmd, roleEnv, roleHealth, roleLabels, roleVolumes, versionOf,
+    bootGroups, hostEntry, hostKey, proxyTarget, readErrorPages, roleCertificate, roleCmd, roleEnv, roleHealth, roleLabels, roleLogging, roleStopTimeout,
+    roleVolumes, versionOf,
 } from "../config/resolve";
+import { absoluteImage } from "../provider/commands/kamal";
 import type { KamalAppConfig } from "../config/types";
 import { hookHosts } from "../provider/commands/hook";
 import { connectionTo } from "./connection";
@@ -36,6 +38,11 @@ export class KamalRole extends pulumi.ComponentResource {
         const image = pulumi.output(app.image);
         const version = app.version !== undefined ? pulumi.output(app.version) : image.apply(versionOf);
         const proxy = proxyTarget(app, role);
+        // Kamal's error pages and custom certificate, written by each host's switch.
+        const pages = proxy && app.errorPagesPath ? readErrorPages(app.errorPagesPath) : undefined;
+        const errorPages = pages ? version.apply((v) => ({ version: v, files: pages })) : undefined;
+        const certificate = proxy ? roleCertificate(app, role) : undefined;
+        const tlsCertificate = certificate ? (pulumi.secret(pulumi.output(certificate)) as pulumi.Output<{ certificatePem: string; privateKeyPem: string }>) : undefined;
 
         const hosts = cfg.hosts.map(hostEntry).map(({ host, tags, key }, i) => ({ key: hostKey(host, i, key), tags, connection: connectionTo(app.ssh, host) }));
         const hostInputs = cfg.hosts.map((h) => hostEntry(h).host);
@@ -61,10 +68,11 @@ export class KamalRole extends pulumi.ComponentResource {
                 labels: roleLabels(app, role),
                 volumes: roleVolumes(app, role),
                 options: cfg.options ?? {},
-                logging: cfg.logging ?? app.logging,
+                logging: roleLogging(app, role),
                 registry: app.registry ? (pulumi.secret(pulumi.output(app.registry)) as pulumi.Output<any>) : undefined,
                 health,
                 bootDelay: groups[i] > 0 ? app.boot?.wait ?? 0 : 0,
+                tlsCertificate,
             }, {
                 parent: this,
                 dependsOn: [...(args.proxies?.[key] ? [args.proxies[key]] : []), ...(args.bootAfter ?? []), ...after],
@@ -93,8 +101,11 @@ export class KamalRole extends pulumi.ComponentResource {
                 containerId: this.containers[i].containerId,
                 containerName: this.containers[i].containerName,
                 proxy,
-                stopTimeout: cfg.stopTimeout,
+                stopTimeout: roleStopTimeout(app, role),
                 retainContainers: app.retainContainers,
+                image: pulumi.all([image, version]).apply(([img, v]) => absoluteImage(img, v)),
+                errorPages,
+                tlsCertificate,
             }, { parent: this, dependsOn: [this.containers[i], ...dependsOn] }));
         };
 

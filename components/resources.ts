@@ -15,7 +15,7 @@ export class RoleContainer extends pulumi.dynamic.Resource {
     declare readonly healthyAt: pulumi.Output<number>;
     constructor(name: string, props: Inputs<ContainerInputs>, opts?: pulumi.CustomResourceOptions) {
         super(providerStub("Container"), name, { ...props, containerId: undefined, containerName: undefined, healthyAt: undefined },
-            { ...opts, additionalSecretOutputs: ["secretEnv", "connection", "registry"] }, MODULE, "RoleContainer");
+            { ...opts, additionalSecretOutputs: ["secretEnv", "connection", "registry", "envFileSha256", "tlsCertificate"] }, MODULE, "RoleContainer");
     }
 }
 
@@ -32,7 +32,7 @@ export class TrafficSwitch extends pulumi.dynamic.Resource {
     declare readonly switchedAt: pulumi.Output<number>;
     constructor(name: string, props: Inputs<ReleaseInputs>, opts?: pulumi.CustomResourceOptions) {
         super(providerStub("Release"), name, { ...props, retired: undefined, switchedAt: undefined },
-            { ...opts, additionalSecretOutputs: ["connection"] }, MODULE, "TrafficSwitch");
+            { ...opts, additionalSecretOutputs: ["connection", "tlsCertificate"] }, MODULE, "TrafficSwitch");
     }
 }
 

@@ -74,7 +74,7 @@ const ROOT: KeySpec = {
     ours: [
         "service", "image", "servers", "roles", "env", "registry", "ssh", "proxy", "boot", "primary_role",
         "readiness_delay", "deploy_timeout", "drain_timeout", "stop_timeout", "retain_containers", "labels",
-        "volumes", "logging", "require_destination", "secrets_path", "allow_empty_roles",
+        "volumes", "logging", "require_destination", "secrets_path", "allow_empty_roles", "error_pages_path",
     ],
     kamal: {
         builder: "ignored; build and push your image yourself (docker build, @pulumi/docker-build) and pass image",
@@ -83,7 +83,6 @@ const ROOT: KeySpec = {
         asset_path: "ignored; assets are not bridged between versions, so requests for the previous version's assets may 404 during a deploy",
         hooks_path: "ignored; Kamal's local hooks are not run: use a role's hooks.post-app-boot to run a command in the new container",
         hooks_output: "ignored; Kamal's local hooks are not run",
-        error_pages_path: "ignored; kamal-proxy serves its default error pages",
         minimum_version: "ignored; it names a Kamal version, which pulumi-kamal does not check",
         run_directory: "ignored; pulumi-kamal keeps its files on the hosts under .kamal in the SSH user's home",
         sshkit: "ignored; pulumi-kamal manages its own SSH connections",
@@ -115,10 +114,11 @@ const SSH: KeySpec = {
 const PROXY: KeySpec = {
     ours: [
         "host", "hosts", "app_port", "ssl", "ssl_redirect", "forward_headers", "response_timeout", "path_prefix",
-        "path_prefixes", "strip_path_prefix", "healthcheck", "buffering", "run",
+        "path_prefixes", "strip_path_prefix", "healthcheck", "buffering", "run", "logging",
     ],
-    kamal: { logging: "ignored; kamal-proxy logs its default request headers" },
 };
+const PROXY_LOGGING: KeySpec = { ours: ["request_headers", "response_headers"] };
+const SSL: KeySpec = { ours: ["certificate_pem", "private_key_pem"] };
 const HEALTHCHECK: KeySpec = { ours: ["path", "interval", "timeout"] };
 const BUFFERING: KeySpec = { ours: ["requests", "responses", "max_request_body", "max_response_body", "memory"] };
 const PROXY_RUN: KeySpec = {
@@ -437,6 +437,16 @@ class Loader {
         this.put(args, "labels", [], top.get("labels"), (f, p) => this.labels(f, p));
         this.put(args, "volumes", [], top.get("volumes"), (f, p) => this.strList(f, p));
         this.put(args, "logging", [], top.get("logging"), (f, p) => this.logging(f, p));
+        this.put(args, "errorPagesPath", [], top.get("error_pages_path"), (f, p) => {
+            const dir = this.str(f, p);
+            if (dir === undefined) return undefined;
+            // Kamal reads it relative to the directory it runs in: the project root.
+            const abs = path.resolve(this.root, dir);
+            if (!fs.existsSync(abs) || !fs.statSync(abs).isDirectory()) {
+                return this.fail(f.origin, f.ypath, `${abs} is not a directory: point it at your 4xx/5xx .html pages (e.g. public)`, p);
+            }
+            return abs;
+        });
 
         const envField = top.get("env");
         if (envField) this.put(args, "env", [], envField, (f, p) => this.env_(f, p, true));
@@ -555,6 +565,24 @@ class Loader {
             }
         }
         return { args: out, server };
+    }
+
+    /** Kamal's `ssl: { certificate_pem, private_key_pem }`: names of secrets holding the PEM text. */
+    private customCertificate(f: Field, argPath: Path): Record<string, unknown> | undefined {
+        const m = this.map(f, SSL, argPath);
+        if (!m) return undefined;
+        const out: Record<string, unknown> = {};
+        for (const [key, argKey] of [["certificate_pem", "certificatePem"], ["private_key_pem", "privateKeyPem"]] as const) {
+            const field = m.get(key);
+            if (!field) {
+                this.fail(f.origin, [...f.ypath, key], "is required: the name of a secret holding the PEM text", [...argPath, argKey]);
+                continue;
+            }
+            const name = this.str(field, [...argPath, argKey]);
+            const value = name === undefined ? undefined : this.secret(name, field, [...argPath, argKey]);
+            if (value) out[argKey] = value;
+        }
+        return out;
     }
 
     /** A secret's value (as a Pulumi secret), or undefined after reporting why not. */
@@ -741,12 +769,7 @@ class Loader {
         const ssl = m.get("ssl");
         if (ssl) {
             if (ssl.node.kind === "map") {
-                this.fail(
-                    ssl.origin,
-                    ssl.ypath,
-                    "custom certificates (certificate_pem, private_key_pem) are not supported: use ssl: true (Let's Encrypt), or terminate TLS in front of kamal-proxy and set ssl: false",
-                    [...argPath, "ssl"],
-                );
+                this.put(out, "ssl", argPath, ssl, (x, p) => this.customCertificate(x, p));
             } else this.put(out, "ssl", argPath, ssl, (x, p) => this.bool(x, p));
         }
         this.put(out, "sslRedirect", argPath, m.get("ssl_redirect"), (x, p) => this.bool(x, p));
@@ -785,6 +808,17 @@ class Loader {
                 this.put(o, "maxRequestBody", p, bm.get("max_request_body"), (y, q) => this.int(y, q));
                 this.put(o, "maxResponseBody", p, bm.get("max_response_body"), (y, q) => this.int(y, q));
                 this.put(o, "memory", p, bm.get("memory"), (y, q) => this.int(y, q));
+                return o;
+            });
+        }
+        const logging = m.get("logging");
+        if (logging) {
+            this.put(out, "logging", argPath, logging, (x, p) => {
+                const lm = this.map(x, PROXY_LOGGING, p);
+                if (!lm) return undefined;
+                const o: Record<string, unknown> = {};
+                this.put(o, "requestHeaders", p, lm.get("request_headers"), (y, q) => this.strList(y, q));
+                this.put(o, "responseHeaders", p, lm.get("response_headers"), (y, q) => this.strList(y, q));
                 return o;
             });
         }

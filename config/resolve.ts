@@ -5,6 +5,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Health } from "../provider/operations";
 import type { ReleaseInputs } from "../provider/resources/release";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { ERROR_PAGE } from "../provider/commands/kamal";
+import { APPS_CONFIG_MOUNT } from "../provider/commands/proxy";
 import { splitWords } from "../provider/commands/shell";
 import { isProxied, mergeProxy, ProxyConfig } from "./schema";
 import type { KamalAppConfig, RoleConfig } from "./types";
@@ -21,6 +25,24 @@ export function versionOf(image: string): string {
 /** kamal-proxy's service name for a role, as Kamal names it. */
 export function proxyServiceName(app: Pick<KamalAppConfig, "service" | "destination">, role: string): string {
     return [app.service, role, app.destination].filter(Boolean).join("-");
+}
+
+/** The 4xx/5xx `.html` pages of Kamal's error_pages_path, read on the deploying machine. */
+export function readErrorPages(dir: string): Record<string, string> {
+    const names = fs.existsSync(dir) && fs.statSync(dir).isDirectory() ? fs.readdirSync(dir).filter((n) => ERROR_PAGE.test(n)).sort() : [];
+    if (!names.length) throw new Error(`errorPagesPath: "${dir}" holds no 4xx/5xx .html pages (e.g. 502.html, 503.html): add them or remove errorPagesPath`);
+    return Object.fromEntries(names.map((n) => [n, fs.readFileSync(path.join(dir, n), "utf8")]));
+}
+
+/** kamal-proxy's per-app directory as the proxy container sees it (Kamal's app_container_directory). */
+export function proxyAppDir(app: Pick<KamalAppConfig, "service" | "destination">): string {
+    return `${APPS_CONFIG_MOUNT}/${[app.service, app.destination].filter(Boolean).join("-")}`;
+}
+
+/** The role's custom certificate and key (Pulumi secrets), when its proxy has one. */
+export function roleCertificate(app: KamalAppConfig, role: string): { certificatePem: pulumi.Input<string>; privateKeyPem: pulumi.Input<string> } | undefined {
+    const ssl = roleProxy(app, role)?.ssl;
+    return typeof ssl === "object" ? ssl : undefined;
 }
 
 /** The role's proxy settings (role map over the app's), or undefined when the role is not proxied. */
@@ -40,7 +62,12 @@ export function proxyTarget(app: KamalAppConfig, role: string): NonNullable<Rele
         hosts: (p.hosts ?? (p.host ? [p.host] : [])) as string[],
         pathPrefix: p.pathPrefix,
         stripPathPrefix: p.stripPathPrefix,
-        tls: p.ssl,
+        tls: p.ssl !== undefined && p.ssl !== false,
+        // Custom certificates: where the switch writes them, as the proxy container sees them (Kamal's tls paths).
+        ...(typeof p.ssl === "object" ? {
+            tlsCertificatePath: `${proxyAppDir(app)}/tls/${role}/cert.pem`,
+            tlsPrivateKeyPath: `${proxyAppDir(app)}/tls/${role}/key.pem`,
+        } : {}),
         tlsRedirect: p.sslRedirect,
         deployTimeout: app.deployTimeout,
         drainTimeout: app.drainTimeout,
@@ -48,6 +75,8 @@ export function proxyTarget(app: KamalAppConfig, role: string): NonNullable<Rele
         responseTimeout: p.responseTimeout,
         forwardHeaders: p.forwardHeaders,
         buffering: p.buffering,
+        logRequestHeaders: p.logging?.requestHeaders,
+        logResponseHeaders: p.logging?.responseHeaders,
     };
 }
 
@@ -81,6 +110,20 @@ export function roleEnv(app: KamalAppConfig, role: string, tags: string[]): { cl
 
 export function roleLabels(app: KamalAppConfig, role: string): Record<string, string> {
     return { ...app.labels, ...app.roles[role].labels };
+}
+
+/** Kamal merges a role's logging over the app's: the role's driver wins, options are combined. */
+export function roleLogging(app: KamalAppConfig, role: string): KamalAppConfig["logging"] {
+    const own = app.roles[role].logging;
+    if (!app.logging && !own) return undefined;
+    const driver = own?.driver ?? app.logging?.driver;
+    const options = { ...app.logging?.options, ...own?.options };
+    return { ...(driver ? { driver } : {}), ...(Object.keys(options).length ? { options } : {}) };
+}
+
+/** Kamal's stop timeout: the role's, else (proxied roles are drained by kamal-proxy first) Docker's default, else drainTimeout. */
+export function roleStopTimeout(app: KamalAppConfig, role: string): number | undefined {
+    return app.roles[role].stopTimeout ?? (isProxied(app, role) ? undefined : app.drainTimeout);
 }
 
 export function roleVolumes(app: KamalAppConfig, role: string): string[] {

@@ -45,7 +45,8 @@ const proxyFields = {
     host: input(z.string()).optional(),
     hosts: z.array(input(z.string())).optional(),
     appPort: z.number().int().min(1).max(65535).optional(),
-    ssl: z.boolean().optional(),
+    /** true: Let's Encrypt; or a custom certificate and key (PEM text, pass them as secrets). */
+    ssl: z.union([z.boolean(), z.strictObject({ certificatePem: input(z.string().min(1)), privateKeyPem: input(z.string().min(1)) })]).optional(),
     sslRedirect: z.boolean().optional(),
     pathPrefix: z.string().startsWith("/").optional(),
     stripPathPrefix: z.boolean().optional(),
@@ -56,6 +57,8 @@ const proxyFields = {
         timeout: seconds("healthcheck.timeout").optional(),
     }).optional(),
     forwardHeaders: z.boolean().optional(),
+    /** Headers kamal-proxy logs; unset: Kamal's Cache-Control, Last-Modified, User-Agent requests headers. */
+    logging: z.strictObject({ requestHeaders: z.array(z.string()).optional(), responseHeaders: z.array(z.string()).optional() }).optional(),
     buffering: z
         .strictObject({
             requests: z.boolean().optional(),
@@ -198,6 +201,8 @@ export const appSchema = z.strictObject({
     readinessDelay: z.number().nonnegative().default(7),
     retainContainers: z.number().int().min(1, { error: "retainContainers must keep at least 1 container" }).default(5),
     proxyImage: z.string().default("basecamp/kamal-proxy:v0.9.2"),
+    /** A directory of 4xx/5xx `.html` pages kamal-proxy serves for its own errors (Kamal's error_pages_path). */
+    errorPagesPath: z.string().min(1).optional(),
     /** Ports kamal-proxy publishes on each host (Kamal's proxy `run.http_port`/`https_port`). */
     proxyPorts: z.strictObject({ http: z.number().int().default(80), https: z.number().int().default(443) }).default({ http: 80, https: 443 }),
 }).superRefine((app, ctx) => {

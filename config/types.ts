@@ -53,8 +53,11 @@ export interface ProxyArgs {
     hosts?: pulumi.Input<string>[];
     /** The port the app listens on in its container. Default 80. */
     appPort?: number;
-    /** Let kamal-proxy get a Let's Encrypt certificate for `host`. Default false. */
-    ssl?: boolean;
+    /**
+     * `true`: kamal-proxy gets a Let's Encrypt certificate for `host`. Or your own certificate and
+     * key (PEM text; pass them as secrets), written to the host's apps-config as Kamal does. Default false.
+     */
+    ssl?: boolean | { certificatePem: pulumi.Input<string>; privateKeyPem: pulumi.Input<string> };
     /** With `ssl`, redirect HTTP to HTTPS. Unset: kamal-proxy's default. */
     sslRedirect?: boolean;
     /** Route only requests under this path (starts with `/`). */
@@ -67,6 +70,8 @@ export interface ProxyArgs {
     /** Forward the client's X-Forwarded-* headers. Unset: kamal-proxy's default. */
     forwardHeaders?: boolean;
     buffering?: BufferingArgs;
+    /** Headers kamal-proxy logs. Unset: Kamal's (Cache-Control, Last-Modified, User-Agent request headers). */
+    logging?: { requestHeaders?: string[]; responseHeaders?: string[] };
 }
 
 /** Where a hook runs relative to the traffic switch. */
@@ -207,10 +212,12 @@ export interface KamalAppArgs {
     drainTimeout?: number;
     /** Seconds an unproxied container must keep running to count as healthy. Default 7. */
     readinessDelay?: number;
-    /** Old containers kept (stopped) per role and host, for rollback. Default 5. */
+    /** Stopped containers kept per host across the service (Kamal's `prune`), for rollback. Default 5. */
     retainContainers?: number;
     /** Default `basecamp/kamal-proxy:v0.9.2`. */
     proxyImage?: string;
+    /** A directory of 4xx/5xx `.html` pages kamal-proxy serves for its own errors (Kamal's `error_pages_path`). */
+    errorPagesPath?: string;
     /** Ports kamal-proxy publishes on each host. Default `{ http: 80, https: 443 }`. */
     proxyPorts?: { http?: number; https?: number };
 }

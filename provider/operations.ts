@@ -4,6 +4,7 @@
  */
 import { randomBytes } from "node:crypto";
 import * as docker from "./commands/docker";
+import { envFile as kamalEnvFile } from "./commands/kamal";
 import * as proxy from "./commands/proxy";
 import { CommandError, run, tail, Transport } from "./transport";
 
@@ -76,12 +77,9 @@ export function envFilePath(service: string, role: string, destination?: string)
     return `.kamal/apps/${destination ? `${service}-${destination}` : service}/env/roles/${role}.env`;
 }
 
-/** Docker's env-file format: one KEY=value a line, taken literally. */
+/** The env file as Kamal's env file writer encodes it (escaped values; Docker reads them literally). */
 export function envFileContent(env: Record<string, string>): string {
-    return Object.keys(env).sort().map((k) => {
-        if (/[\r\n]/.test(env[k])) throw new Error(`env ${k}: values cannot contain line breaks (Docker env files are one line per variable)`);
-        return `${k}=${env[k]}\n`;
-    }).join("");
+    return kamalEnvFile(env);
 }
 
 export async function writeEnvFile(t: Transport, path: string, env: Record<string, string>): Promise<string> {
@@ -176,13 +174,11 @@ export async function listRole(t: Transport, ref: RoleRef): Promise<Listed[]> {
         .sort((a, b) => b.created.localeCompare(a.created));
 }
 
-/** After a switch: stop the role's other containers, keep the newest `retain` stopped ones for rollback. */
-export async function retireOthers(t: Transport, ref: RoleRef, keepId: string, stopTimeout: number | undefined, retain: number): Promise<string[]> {
+/** After a switch: stop the role's other containers (pruning, service-wide as Kamal's, is layout.pruneService). */
+export async function retireOthers(t: Transport, ref: RoleRef, keepId: string, stopTimeout: number | undefined): Promise<string[]> {
     const others = (await listRole(t, ref)).filter((c) => !sameContainer(c.id, keepId));
     const running = others.filter((c) => c.state === "running" || c.state === "restarting" || c.state === "paused");
     for (const c of running) await run(t, docker.stop(c.id, stopTimeout));
-    const stale = others.slice(retain).map((c) => c.id);
-    if (stale.length) await run(t, docker.remove(...stale));
     return running.map((c) => c.name);
 }
 

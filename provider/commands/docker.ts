@@ -22,6 +22,9 @@ export interface RunSpec {
     /** Kamal's role `options`: `{ memory: "1g" }` -> `--memory 1g`. */
     options?: Record<string, DockerOptionValue>;
     network?: string;
+    /** Kamal's `--hostname HOST-HEX`: unique per container, so logs and metrics tell containers apart. */
+    hostname?: string;
+    /** A `restart` role option wins over this (Kamal's restart_policy); default unless-stopped. */
     restart?: string;
     publish?: string[];
 }
@@ -43,22 +46,26 @@ export function options(map: Record<string, DockerOptionValue> = {}): Argv {
 }
 
 export function run(spec: RunSpec): Argv {
+    // `restart` among the role options is the restart policy, never a second --restart flag.
+    const { restart: restartOption, ...otherOptions } = spec.options ?? {};
+    const restart = restartOption !== undefined && typeof restartOption !== "boolean" ? String(restartOption) : spec.restart ?? "unless-stopped";
     const logging = spec.logging?.driver || spec.logging?.options
         ? [...(spec.logging.driver ? ["--log-driver", spec.logging.driver] : []), ...pairs("--log-opt", spec.logging.options ?? {})]
         : ["--log-opt", "max-size=10m"]; // Kamal's default: bounded logs
     return [
         "docker", "run",
         "--detach",
-        "--restart", spec.restart ?? "unless-stopped",
+        "--restart", restart,
         "--name", spec.name,
         "--network", spec.network ?? KAMAL_NETWORK,
+        ...(spec.hostname ? ["--hostname", spec.hostname] : []),
         ...(spec.publish ?? []).flatMap((p) => ["--publish", p]),
         ...pairs("--env", spec.env),
         ...(spec.envFile ? ["--env-file", spec.envFile] : []),
         ...logging,
         ...spec.volumes.flatMap((v) => ["--volume", v]),
         ...pairs("--label", spec.labels),
-        ...options(spec.options),
+        ...options(otherOptions),
         spec.image,
         ...(spec.cmd ?? []),
     ];

@@ -7,7 +7,18 @@ export interface ProxyRunSpec {
     image: string;
     httpPort: number;
     httpsPort: number;
+    /**
+     * Absolute host path of `.kamal/proxy/apps-config`, bind-mounted where
+     * Kamal mounts it: error pages and custom certificates live there.
+     */
+    appsConfigDir?: string;
 }
+
+/** Where Kamal keeps kamal-proxy's per-app files, relative to the SSH user's home, and where the proxy sees them. */
+export const APPS_CONFIG_DIR = ".kamal/proxy/apps-config";
+export const APPS_CONFIG_MOUNT = "/home/kamal-proxy/.apps-config";
+/** The oldest kamal-proxy Kamal 2.12 drives. */
+export const MINIMUM_PROXY_VERSION = "v0.9.2";
 
 /** Boot kamal-proxy as Kamal does, so the same host stays drivable by `kamal proxy ...`. */
 export function runProxy(spec: ProxyRunSpec): Argv {
@@ -18,6 +29,7 @@ export function runProxy(spec: ProxyRunSpec): Argv {
         "--detach",
         "--restart", "unless-stopped",
         "--volume", "kamal-proxy-config:/home/kamal-proxy/.config/kamal-proxy",
+        ...(spec.appsConfigDir ? ["--volume", `${spec.appsConfigDir}:${APPS_CONFIG_MOUNT}`] : []),
         "--publish", `${spec.httpPort}:80`,
         "--publish", `${spec.httpsPort}:443`,
         "--log-opt", "max-size=10m",
@@ -43,8 +55,20 @@ export interface DeployTarget {
     healthcheck: { path: string; interval: number; timeout: number };
     responseTimeout: number;
     forwardHeaders?: boolean;
+    /** Kamal's default: both on. */
     buffering?: { requests?: boolean; responses?: boolean; maxRequestBody?: number; maxResponseBody?: number; memory?: number };
+    /** Request headers kamal-proxy logs; Kamal's default when unset: Cache-Control, Last-Modified, User-Agent. */
+    logRequestHeaders?: string[];
+    logResponseHeaders?: string[];
+    /** Paths inside the proxy container (under APPS_CONFIG_MOUNT). */
+    errorPages?: string;
+    tlsCertificatePath?: string;
+    tlsPrivateKeyPath?: string;
 }
+
+export const DEFAULT_LOG_REQUEST_HEADERS = ["Cache-Control", "Last-Modified", "User-Agent"];
+
+const flag = (name: string, on: boolean) => (on ? [`--${name}`] : [`--${name}=false`]);
 
 const secs = (n: number) => `${n}s`;
 
@@ -58,6 +82,8 @@ export function deploy(t: DeployTarget): Argv {
         ...(t.pathPrefix ? ["--path-prefix", t.pathPrefix] : []),
         ...(t.stripPathPrefix === false ? ["--strip-path-prefix=false"] : []),
         ...(t.tls ? ["--tls"] : []),
+        ...(t.tls && t.tlsCertificatePath ? ["--tls-certificate-path", t.tlsCertificatePath] : []),
+        ...(t.tls && t.tlsPrivateKeyPath ? ["--tls-private-key-path", t.tlsPrivateKeyPath] : []),
         ...(t.tls && t.tlsRedirect === false ? ["--tls-redirect=false"] : []),
         "--deploy-timeout", secs(t.deployTimeout),
         "--drain-timeout", secs(t.drainTimeout),
@@ -66,11 +92,14 @@ export function deploy(t: DeployTarget): Argv {
         "--health-check-path", t.healthcheck.path,
         "--target-timeout", secs(t.responseTimeout),
         ...(t.forwardHeaders !== undefined ? [`--forward-headers=${t.forwardHeaders}`] : []),
-        ...(b.requests ? ["--buffer-requests"] : []),
-        ...(b.responses ? ["--buffer-responses"] : []),
+        ...flag("buffer-requests", b.requests ?? true),
+        ...flag("buffer-responses", b.responses ?? true),
         ...(b.memory !== undefined ? ["--buffer-memory", String(b.memory)] : []),
-        ...(b.requests && b.maxRequestBody !== undefined ? ["--max-request-body", String(b.maxRequestBody)] : []),
-        ...(b.responses && b.maxResponseBody !== undefined ? ["--max-response-body", String(b.maxResponseBody)] : []),
+        ...(b.maxRequestBody !== undefined ? ["--max-request-body", String(b.maxRequestBody)] : []),
+        ...(b.maxResponseBody !== undefined ? ["--max-response-body", String(b.maxResponseBody)] : []),
+        ...(t.logRequestHeaders ?? DEFAULT_LOG_REQUEST_HEADERS).flatMap((h) => ["--log-request-header", h]),
+        ...(t.logResponseHeaders ?? []).flatMap((h) => ["--log-response-header", h]),
+        ...(t.errorPages ? ["--error-pages", t.errorPages] : []),
     );
 }
 
@@ -94,3 +123,20 @@ export const pause = (service: string, drainTimeout: number, maxPause: number): 
 export const resume = (service: string): Argv => proxyCli("resume", service);
 export const remove = (service: string): Argv => proxyCli("remove", service);
 export const list = (): Argv => proxyCli("list");
+
+/** Creates `.kamal/proxy/apps-config` under the SSH user's home (as `kamal proxy boot` does) and prints its absolute path. */
+export const ensureAppsConfigDir = (): Argv =>
+    ["sh", "-c", 'cd "$HOME" && mkdir -p "$1" && printf %s "$PWD/$1"', "sh", APPS_CONFIG_DIR];
+
+/** The running proxy's image and its bind mounts' destinations. */
+export const inspectProxy = (): Argv =>
+    ["docker", "container", "inspect", "--format", "{{.Config.Image}}\t{{range .Mounts}}{{.Destination}} {{end}}", PROXY_CONTAINER];
+
+/** Whether a kamal-proxy image tag is older than Kamal's minimum (`v0.9.2`); non-version tags are not judged. */
+export function olderThanMinimum(image: string): boolean {
+    const tag = /:v?(\d+)\.(\d+)\.(\d+)$/.exec(image);
+    if (!tag) return false;
+    const [a, b, c] = tag.slice(1).map(Number);
+    const [x, y, z] = MINIMUM_PROXY_VERSION.slice(1).split(".").map(Number);
+    return a !== x ? a < x : b !== y ? b < y : c < z;
+}

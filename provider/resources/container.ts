@@ -2,13 +2,17 @@
  * One role's container on one host, booted and healthy but not yet serving:
  * the first link of the per-role chain container -> hook -> traffic switch.
  */
+import { randomBytes } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import * as docker from "../commands/docker";
+import { absoluteImage, containerHostname, TAG } from "../commands/kamal";
 import {
     envFilePath, Health, inspect, listRole, prepareHost, Registry, sameContainer, startContainer, waitHealthy, writeEnvFile,
 } from "../operations";
+import { audit, ensureKamalImage, writeCertificate } from "../layout";
 import { run, SshTarget } from "../transport";
 import { traced } from "../trace";
+import { envFileDigest, readContainer, repairContainer } from "./drift";
 import { changedKeys, isUnknown, progress, transport } from "./common";
 
 export interface ContainerInputs {
@@ -31,11 +35,19 @@ export interface ContainerInputs {
     health: Health;
     /** Seconds to wait before booting (Kamal's boot.wait, for host groups after the first). */
     bootDelay?: number;
+    /** The role's custom certificate (secret), in place before any switch uses it (a `paused` hook switches first). */
+    tlsCertificate?: { certificatePem: string; privateKeyPem: string };
 }
 
 export interface ContainerOutputs extends ContainerInputs {
     containerId: string;
     containerName: string;
+    /** The image reference the container runs: Kamal's `REPO:VERSION`. */
+    runImage?: string;
+    /** SHA-256 of the env file as written (a secret output: it digests secret values). */
+    envFileSha256?: string;
+    /** What `refresh` found different on the host (empty when the host matches); the next `up` repairs it. */
+    drift?: string[];
     /** When the health check passed (ms since epoch): the start of the hook's clock. */
     healthyAt: number;
 }
@@ -50,11 +62,13 @@ const REPLACE_ON: (keyof ContainerInputs)[] = [
     "service", "role", "destination", "version", "image", "cmd", "env", "secretEnv", "labels", "volumes", "options", "logging",
 ];
 
-export function runSpec(i: ContainerInputs, envFile: string): docker.RunSpec {
+/** `docker run` for the container; `layout` gives Kamal's image reference and a `--hostname`. */
+export function runSpec(i: ContainerInputs, envFile: string, layout: { image?: string; hostname?: string } = {}): docker.RunSpec {
     const name = containerName(i);
     return {
         name,
-        image: i.image,
+        image: layout.image ?? i.image,
+        hostname: layout.hostname,
         cmd: i.cmd,
         env: {
             ...i.env,
@@ -83,15 +97,16 @@ export const containerProvider: pulumi.dynamic.ResourceProvider = {
         if (typeof news.image === "string" && !isUnknown(news.image) && /\s/.test(news.image)) {
             failures.push({ property: "image", reason: `image "${news.image}" contains whitespace` });
         }
-        for (const [k, v] of Object.entries(news.secretEnv ?? {})) {
-            if (typeof v === "string" && /[\r\n]/.test(v)) failures.push({ property: "secretEnv", reason: `secret env ${k} contains a line break; Docker env files hold one line per variable` });
+        if (typeof news.version === "string" && !isUnknown(news.version) && !TAG.test(news.version)) {
+            failures.push({ property: "version", reason: `version "${news.version}" is not a valid Docker tag (letters, digits, '_', '.', '-'; at most 128): Kamal runs the image as REPO:VERSION` });
         }
         return { inputs: news, failures };
     },
 
     async diff(_id, olds: ContainerOutputs, news: ContainerInputs) {
         const replaces = changedKeys(olds, news, REPLACE_ON);
-        const changes = replaces.length > 0 || changedKeys(olds, news, ["connection", "registry", "health", "bootDelay"]).length > 0;
+        const changes = replaces.length > 0 || (olds.drift?.length ?? 0) > 0
+            || changedKeys(olds, news, ["connection", "registry", "health", "bootDelay"]).length > 0;
         return { changes, replaces, deleteBeforeReplace: false };
     },
 
@@ -101,9 +116,14 @@ export const containerProvider: pulumi.dynamic.ResourceProvider = {
         if (inputs.bootDelay) await new Promise((r) => setTimeout(r, inputs.bootDelay! * 1000));
         const step = <T>(what: string, fn: () => Promise<T>) => traced(`container/${inputs.role}`, t.host, what, fn);
         await step("pull", () => prepareHost(t, inputs.image, inputs.registry));
+        const runImage = await step("tag", () => ensureKamalImage(t, inputs.image, absoluteImage(inputs.image, inputs.version), inputs.service));
         const envFile = await step("env", () => writeEnvFile(t, envFilePath(inputs.service, inputs.role, inputs.destination), inputs.secretEnv));
+        if (inputs.tlsCertificate) await step("certificate", () => writeCertificate(t, inputs, inputs.tlsCertificate!));
         progress(`[${inputs.role}@${t.host}] starting ${name}`);
-        const id = await step("start", () => startContainer(t, runSpec(inputs, envFile)));
+        const audited = audit(t, inputs, `Booted app version ${inputs.version}`);
+        const hostname = containerHostname(inputs.connection.host, randomBytes(6).toString("hex"));
+        const id = await step("start", () => startContainer(t, runSpec(inputs, envFile, { image: runImage, hostname })));
+        await audited;
         try {
             await step("healthy", () => waitHealthy(t, id, inputs.health));
         } catch (e) {
@@ -112,19 +132,29 @@ export const containerProvider: pulumi.dynamic.ResourceProvider = {
             throw e;
         }
         progress(`[${inputs.role}@${t.host}] ${name} is healthy`);
-        return { id, outs: { ...inputs, containerId: id, containerName: name, healthyAt: Date.now() } satisfies ContainerOutputs };
+        const outs: ContainerOutputs = {
+            ...inputs, containerId: id, containerName: name, healthyAt: Date.now(), runImage, envFileSha256: envFileDigest(inputs.secretEnv), drift: [],
+        };
+        return { id, outs };
     },
 
     async read(id, props: ContainerOutputs) {
-        const state = await inspect(transport(props.connection), id);
+        const found = await readContainer(transport(props.connection), id, props);
         // Gone from the host: drop it from state so the next `up` boots it again.
-        if (!state) return { id: "", props: {} };
-        return { id, props };
+        if (!found) return { id: "", props: {} };
+        return { id, props: { ...props, drift: found.drift } };
     },
 
     async update(_id, olds: ContainerOutputs, news: ContainerInputs) {
-        // Only connection, registry or health settings changed: the running container stays.
-        return { outs: { ...news, containerId: olds.containerId, containerName: olds.containerName, healthyAt: olds.healthyAt } };
+        // Connection, registry or health settings changed, or `refresh` found drift: the container stays, repaired in place.
+        const t = transport(news.connection);
+        if (olds.drift?.length) await repairContainer(t, olds.containerId, { ...news, containerName: olds.containerName });
+        return {
+            outs: {
+                ...news, containerId: olds.containerId, containerName: olds.containerName, healthyAt: olds.healthyAt,
+                runImage: olds.runImage, envFileSha256: envFileDigest(news.secretEnv), drift: [],
+            } satisfies ContainerOutputs,
+        };
     },
 
     /**

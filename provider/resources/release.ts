@@ -4,11 +4,14 @@
  * containers stop, keeping `retainContainers` for rollback.
  */
 import type * as pulumi from "@pulumi/pulumi";
+import { cleanErrorPages, latestImage, proxyAppHostDir, removeProxyDir, writeProxyFile } from "../commands/kamal";
 import * as proxyCmd from "../commands/proxy";
+import { audit, pruneService, tagLatest, writeCertificate } from "../layout";
 import { proxyRunning, retireOthers } from "../operations";
-import { CommandError, run, SshTarget } from "../transport";
+import { CommandError, run, SshTarget, Transport } from "../transport";
 import { traced } from "../trace";
 import { changedKeys, progress, transport } from "./common";
+import { readRelease } from "./drift";
 
 export interface ReleaseInputs {
     connection: SshTarget;
@@ -21,12 +24,20 @@ export interface ReleaseInputs {
     proxy?: Omit<proxyCmd.DeployTarget, "target"> & { appPort: number };
     stopTimeout?: number;
     retainContainers: number;
+    /** Kamal's `REPO:VERSION` the container runs: tagged `REPO:latest[-DEST]` once it serves. */
+    image?: string;
+    /** Kamal's error_pages_path: `{ "503.html": "..." }` for this version. */
+    errorPages?: { version: string; files: Record<string, string> };
+    /** A custom certificate (secret): written where `proxy.tlsCertificatePath` points. */
+    tlsCertificate?: { certificatePem: string; privateKeyPem: string };
 }
 
 export interface ReleaseOutputs extends ReleaseInputs {
     /** Containers this release stopped. */
     retired: string[];
     switchedAt: number;
+    /** What `refresh` found serving instead (empty when the host matches); the next `up` switches back. */
+    drift?: string[];
 }
 
 export function switchTarget(i: ReleaseInputs): proxyCmd.DeployTarget | undefined {
@@ -37,21 +48,29 @@ export function switchTarget(i: ReleaseInputs): proxyCmd.DeployTarget | undefine
 
 export const releaseProvider: pulumi.dynamic.ResourceProvider = {
     async diff(_id, olds: ReleaseOutputs, news: ReleaseInputs) {
-        const changes = changedKeys(olds, news, ["containerId", "proxy", "stopTimeout", "retainContainers", "connection"]);
-        return { changes: changes.length > 0 };
+        const changes = changedKeys(olds, news, ["containerId", "proxy", "stopTimeout", "retainContainers", "connection", "image", "errorPages", "tlsCertificate"]);
+        return { changes: changes.length > 0 || (olds.drift?.length ?? 0) > 0 };
+    },
+
+    async read(id, props: ReleaseOutputs) {
+        const drift = await readRelease(transport(props.connection), props);
+        return { id, props: { ...props, drift } };
     },
 
     async create(inputs: ReleaseInputs) {
         return { id: `${inputs.connection.host}/${inputs.service}-${inputs.role}`, outs: await release(inputs) };
     },
 
-    async update(_id, _olds: ReleaseOutputs, news: ReleaseInputs) {
-        return { outs: await release(news) };
+    async update(_id, olds: ReleaseOutputs, news: ReleaseInputs) {
+        if (olds.drift?.length) progress(`[${news.role}@${news.connection.host}] switching back to ${news.containerName}: ${olds.drift.join("; ")}`);
+        return { outs: await release(news, olds.drift?.some((d) => d.endsWith("is paused"))) };
     },
 
     async delete(_id, olds: ReleaseOutputs) {
         if (!olds.proxy) return;
         const t = transport(olds.connection);
+        // A private key must not outlive the app on the host.
+        if (olds.tlsCertificate) await run(t, removeProxyDir(`${proxyAppHostDir(olds.service, olds.destination)}/tls/${olds.role}`));
         if (!(await proxyRunning(t))) return;
         const argv = proxyCmd.remove(olds.proxy.service);
         const r = await t.exec(argv);
@@ -60,14 +79,44 @@ export const releaseProvider: pulumi.dynamic.ResourceProvider = {
     },
 };
 
-async function release(i: ReleaseInputs): Promise<ReleaseOutputs> {
+async function release(i: ReleaseInputs, resume = false): Promise<ReleaseOutputs> {
     const t = transport(i.connection);
     const target = switchTarget(i);
     if (target) {
+        await writeProxyFiles(t, i, target);
         progress(`[${i.role}@${t.host}] switching traffic to ${i.containerName}`);
         await traced(`switch/${i.role}`, t.host, "switch", () => run(t, proxyCmd.deploy(target)));
+        if (resume) await run(t, proxyCmd.resume(target.service));
     }
-    const retired = await traced(`switch/${i.role}`, t.host, "retire", () => retireOthers(t, i, i.containerId, i.stopTimeout, i.retainContainers));
+    const retired = await traced(`switch/${i.role}`, t.host, "retire", () => retireOthers(t, i, i.containerId, i.stopTimeout));
+    if (target && i.errorPages) await run(t, cleanErrorPages(`${proxyAppHostDir(i.service, i.destination)}/error_pages`, i.errorPages.version));
     if (retired.length) progress(`[${i.role}@${t.host}] stopped ${retired.join(", ")}`);
-    return { ...i, retired, switchedAt: Date.now() };
+    if (i.image) {
+        // Kamal's layout after a boot: the latest tag, then `prune all`, each in the audit log (written alongside).
+        await Promise.all([audit(t, i, `Tagging ${i.image} as the latest image`), tagLatest(t, i.image, i.destination)]);
+        const service = { ...i, role: undefined };
+        const [pruned] = await Promise.all([
+            pruneService(t, i.service, i.retainContainers, latestImage(i.image, i.destination)),
+            audit(t, service, "Pruned containers").then(() => audit(t, service, "Pruned images")),
+        ]);
+        if (pruned.containers.length || pruned.images.length) {
+            progress(`[${i.role}@${t.host}] pruned ${pruned.containers.length} stopped container(s), ${pruned.images.length} image tag(s)`);
+        }
+    }
+    return { ...i, retired, switchedAt: Date.now(), drift: [] };
+}
+
+/**
+ * Kamal's files under .kamal/proxy/apps-config, before the switch that uses
+ * them: this version's error pages, the role's certificate and key (on stdin).
+ */
+async function writeProxyFiles(t: Transport, i: ReleaseInputs, target: proxyCmd.DeployTarget): Promise<void> {
+    const dir = proxyAppHostDir(i.service, i.destination);
+    if (i.errorPages) {
+        for (const [name, html] of Object.entries(i.errorPages.files)) {
+            await run(t, writeProxyFile(`${dir}/error_pages/${i.errorPages.version}/${name}`), { stdin: html });
+        }
+        target.errorPages = `${proxyCmd.APPS_CONFIG_MOUNT}/${dir.slice(proxyCmd.APPS_CONFIG_DIR.length + 1)}/error_pages/${i.errorPages.version}`;
+    }
+    if (i.tlsCertificate && target.tlsCertificatePath) await writeCertificate(t, i, i.tlsCertificate);
 }

@@ -379,9 +379,21 @@ describe("kamal-proxy commands", () => {
         ]);
         const custom = proxy.runProxy({ image: "p:1", httpPort: 8080, httpsPort: 8443 });
         assert.deepEqual(custom.slice(11, 15), ["--publish", "8080:80", "--publish", "8443:443"]);
+        // Kamal's bind mount of .kamal/proxy/apps-config, right after the config volume
+        const mounted = proxy.runProxy({ image: "p:1", httpPort: 80, httpsPort: 443, appsConfigDir: "/home/deploy/.kamal/proxy/apps-config" });
+        assert.deepEqual(mounted.slice(9, 15), [
+            "--volume", "kamal-proxy-config:/home/kamal-proxy/.config/kamal-proxy",
+            "--volume", "/home/deploy/.kamal/proxy/apps-config:/home/kamal-proxy/.apps-config",
+            "--publish", "80:80",
+        ]);
     });
 
-    it("deploy with only the required settings; timeouts in seconds", () => {
+    const KAMAL_DEFAULTS = [
+        "--buffer-requests", "--buffer-responses",
+        "--log-request-header", "Cache-Control", "--log-request-header", "Last-Modified", "--log-request-header", "User-Agent",
+    ];
+
+    it("deploy with only the required settings: timeouts in seconds, Kamal's buffering and header logging", () => {
         assert.deepEqual(proxy.deploy(target), [
             ...PROXY_CLI, "deploy", "app-web",
             "--target", "0123456789ab:3000",
@@ -391,6 +403,7 @@ describe("kamal-proxy commands", () => {
             "--health-check-timeout", "5s",
             "--health-check-path", "/up",
             "--target-timeout", "30s",
+            ...KAMAL_DEFAULTS,
         ]);
     });
 
@@ -428,25 +441,30 @@ describe("kamal-proxy commands", () => {
             "--buffer-memory", "500",
             "--max-request-body", "1000",
             "--max-response-body", "2000",
+            "--log-request-header", "Cache-Control", "--log-request-header", "Last-Modified", "--log-request-header", "User-Agent",
         ]);
     });
 
     it("deploy: flags that only apply with their switch", () => {
         const tail = (t: Partial<proxy.DeployTarget>) => proxy.deploy({ ...target, ...t }).slice(PROXY_CLI.length + 16);
         // tls-redirect only with tls
-        assert.deepEqual(tail({ tlsRedirect: false }), []);
+        assert.deepEqual(tail({ tlsRedirect: false }), KAMAL_DEFAULTS);
         assert.ok(proxy.deploy({ ...target, tls: true, tlsRedirect: true }).includes("--tls"));
         assert.ok(!proxy.deploy({ ...target, tls: true, tlsRedirect: true }).some((a) => a.startsWith("--tls-redirect")));
         // strip-path-prefix only when turned off
         assert.ok(!proxy.deploy({ ...target, pathPrefix: "/x", stripPathPrefix: true }).some((a) => a.startsWith("--strip")));
-        // body limits only with their buffering; memory on its own
-        assert.deepEqual(tail({ buffering: { maxRequestBody: 10, maxResponseBody: 20 } }), []);
-        assert.deepEqual(tail({ buffering: { memory: 0 } }), ["--buffer-memory", "0"]);
-        assert.deepEqual(tail({ buffering: { requests: true, maxRequestBody: 10, maxResponseBody: 20 } }), ["--buffer-requests", "--max-request-body", "10"]);
-        assert.deepEqual(tail({ buffering: { responses: true, maxRequestBody: 10, maxResponseBody: 20 } }), ["--buffer-responses", "--max-response-body", "20"]);
+        // buffering is on unless turned off (Kamal's default); limits and memory as given
+        const logged = KAMAL_DEFAULTS.slice(2);
+        assert.deepEqual(tail({ buffering: { requests: false, responses: false } }), ["--buffer-requests=false", "--buffer-responses=false", ...logged]);
+        assert.deepEqual(tail({ buffering: { memory: 0, maxRequestBody: 10, maxResponseBody: 20 } }),
+            ["--buffer-requests", "--buffer-responses", "--buffer-memory", "0", "--max-request-body", "10", "--max-response-body", "20", ...logged]);
+        // header logging replaces Kamal's default list when set; response headers only when set
+        assert.deepEqual(tail({ logRequestHeaders: ["X-Request-Id"], logResponseHeaders: ["Location"] }),
+            ["--buffer-requests", "--buffer-responses", "--log-request-header", "X-Request-Id", "--log-response-header", "Location"]);
+        assert.deepEqual(tail({ logRequestHeaders: [] }), ["--buffer-requests", "--buffer-responses"]);
         // forward-headers both ways, absent when unset
-        assert.deepEqual(tail({ forwardHeaders: false }), ["--forward-headers=false"]);
-        assert.deepEqual(tail({}), []);
+        assert.deepEqual(tail({ forwardHeaders: false }), ["--forward-headers=false", ...KAMAL_DEFAULTS]);
+        assert.deepEqual(tail({}), KAMAL_DEFAULTS);
     });
 
     it("preflight deploys a throwaway service on an .invalid host, no TLS, no path prefix, 1s drain", () => {
@@ -462,6 +480,7 @@ describe("kamal-proxy commands", () => {
             "--health-check-timeout", "5s",
             "--health-check-path", "/up",
             "--target-timeout", "30s",
+            ...KAMAL_DEFAULTS,
         ]);
         assert.deepEqual(check.remove, [...PROXY_CLI, "remove", "app-web-preflight-0123456789ab"]);
     });

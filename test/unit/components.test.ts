@@ -158,6 +158,29 @@ describe("KamalApp wiring", function () {
         assert.deepEqual(depsOf("TrafficSwitch", "demo-web-h2"), ["RoleContainer::demo-web-h2"]);
     });
 
+    it("Kamal interop inputs: REPO:VERSION for the switch, stop timeouts, certificate (secret) and error pages", async () => {
+        const fs = await import("node:fs");
+        const os = await import("node:os");
+        const path = await import("node:path");
+        const pages = fs.mkdtempSync(path.join(os.tmpdir(), "pk-pages-"));
+        fs.writeFileSync(path.join(pages, "503.html"), "down");
+        await deploy("demo", base({ web: { hosts: ["h1"] }, jobs: { hosts: ["h2"] } }, {
+            version: "rel-9", drainTimeout: 12, errorPagesPath: pages,
+            proxy: { host: "shop.example", ssl: { certificatePem: "CERT", privateKeyPem: pulumi.secret("KEY") } },
+        }));
+        fs.rmSync(pages, { recursive: true });
+        const web = named("TrafficSwitch", "demo-web-h1").inputs;
+        assert.equal(web.image, "registry.example.com/shop:rel-9");
+        assert.equal(web.stopTimeout, undefined); // proxied: kamal-proxy drained it, Docker's default
+        assert.equal(named("TrafficSwitch", "demo-jobs-h2").inputs.stopTimeout, 12); // Kamal: drain_timeout
+        assert.ok(isSecret(web.tlsCertificate), "the certificate and key must be a Pulumi secret");
+        assert.deepEqual(reveal(web.tlsCertificate), { certificatePem: "CERT", privateKeyPem: "KEY" });
+        assert.ok(isSecret(named("RoleContainer", "demo-web-h1").inputs.tlsCertificate));
+        assert.deepEqual(web.errorPages, { version: "rel-9", files: { "503.html": "down" } });
+        assert.equal(web.proxy.tlsCertificatePath, "/home/kamal-proxy/.apps-config/shop/tls/web/cert.pem");
+        assert.equal(named("TrafficSwitch", "demo-jobs-h2").inputs.errorPages, undefined);
+    });
+
     it("an explicit version wins over the image tag; a destination joins the proxy service name", async () => {
         await deploy("demo", base({ web: { hosts: ["h1"] } }, { version: "2024.1", destination: "staging" }));
         const c = named("RoleContainer", "demo-web-h1").inputs;

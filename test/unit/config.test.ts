@@ -373,6 +373,8 @@ describe("resolve", () => {
                 responseTimeout: 30,
                 forwardHeaders: undefined,
                 buffering: undefined,
+                logRequestHeaders: undefined,
+                logResponseHeaders: undefined,
             });
         });
 

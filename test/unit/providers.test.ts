@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import * as docker from "../../provider/commands/docker";
 import * as hooks from "../../provider/commands/hook";
+import * as kamal from "../../provider/commands/kamal";
 import * as proxy from "../../provider/commands/proxy";
 import { envFileContent, UnhealthyError } from "../../provider/operations";
 import { ContainerInputs, ContainerOutputs, containerProvider } from "../../provider/resources/container";
@@ -39,7 +40,12 @@ const inspecting = (ref: string) => (argv: string[]) => argv[1] === "container" 
 function dockerHost(name: string, log?: Call[]): FakeHost {
     return new FakeHost(name, log)
         .on(["docker", "network", "inspect"], { stdout: "kamal\n" })
-        .on(["docker", "image", "inspect"], { stdout: "sha256:1\n" })
+        .on(["docker", "image", "inspect"], { stdout: 'sha256:1\t{"service":"app"}\n' })
+        .on(["docker", "tag"], {})
+        .on(["env", "DOCKER_BUILDKIT=0", "docker", "build"], { stdout: "sha256:2\n" })
+        .on(["docker", "image", "ls"], { stdout: "" })
+        .on(["docker", "image", "prune"], {})
+        .on(["docker", "container", "ls"], { stdout: "" })
         .on(["docker", "login"], { stdout: "Login Succeeded\n" })
         .on(["docker", "pull"], {})
         .on(["docker", "container", "inspect"], { code: 1, stderr: "Error: No such container" })
@@ -53,7 +59,8 @@ function dockerHost(name: string, log?: Call[]): FakeHost {
         .on(["docker", "logs"], {})
         .on([...PROXY_CLI, "deploy"], {})
         .on([...PROXY_CLI, "remove"], {})
-        .on([...PROXY_CLI, "list"], { stdout: "Service Host Path Target State TLS\n" });
+        .on([...PROXY_CLI, "list"], { stdout: "Service Host Path Target State TLS\n" })
+        .on((a) => a[2] === "inspect" && a[4]?.startsWith("{{.Config.Image}}") === true, { stdout: "basecamp/kamal-proxy:v0.9.2\t/home/kamal-proxy/.config/kamal-proxy /home/kamal-proxy/.apps-config \n" });
 }
 
 let stderr: ReturnType<typeof captureStderr>;
@@ -92,13 +99,19 @@ describe("containerProvider", () => {
             const before = Date.now();
             const result = await containerProvider.create(inputs());
             const preflight = proxy.preflight({ ...route, target: "aaaaaaaaaaaa:3000" }, "aaaaaaaaaaaa");
-            assert.deepEqual(h1.calls.map((c) => c.argv), [
+            // The audit line carries a time, the hostname a random suffix: both checked in interop.test.ts.
+            const run = h1.find(["docker", "run"])[0].argv;
+            assert.match(run[10], /^h1-[0-9a-f]{12}$/);
+            assert.deepEqual(h1.calls.map((c) => (c.argv[4] === ".kamal/app-audit.log" ? "AUDIT" : c.argv)), [
                 docker.networkInspect(),
                 docker.login("registry.example.com", "bot"),
                 docker.pull("registry.example.com/app:v2"),
+                kamal.imageConfig("registry.example.com/app:v2"),
                 docker.writePrivateFile(".kamal/apps/app/env/roles/web.env"),
+                "AUDIT",
                 [
                     "docker", "run", "--detach", "--restart", "unless-stopped", "--name", "app-web-v2", "--network", "kamal",
+                    "--hostname", run[10],
                     "--env", "KAMAL_CONTAINER_NAME=app-web-v2", "--env", "KAMAL_HOST=h1", "--env", "KAMAL_ROLE=web",
                     "--env", "KAMAL_SERVICE=app", "--env", "KAMAL_VERSION=v2", "--env", "RAILS_ENV=production",
                     "--env-file", ENV_FILE,
@@ -136,13 +149,15 @@ describe("containerProvider", () => {
             const h1 = dockerHost("h1");
             use(h1);
             await containerProvider.create(inputs({ registry: undefined }));
-            assert.deepEqual(h1.find(["docker", "image", "inspect"]).map((c) => c.argv), [docker.imageInspect("registry.example.com/app:v2")]);
+            assert.deepEqual(h1.find(["docker", "image", "inspect"]).map((c) => c.argv), [
+                docker.imageInspect("registry.example.com/app:v2"), kamal.imageConfig("registry.example.com/app:v2"),
+            ]);
             assert.equal(h1.find(["docker", "login"]).length, 0);
             assert.equal(h1.find(["docker", "pull"]).length, 0);
         });
 
         it("without a registry: pulls a missing image", async () => {
-            const h1 = dockerHost("h1").on(["docker", "image", "inspect"], { code: 1 }).on(["docker", "pull"], {});
+            const h1 = dockerHost("h1").on(["docker", "image", "inspect"], { code: 1 }, 1).on(["docker", "pull"], {});
             use(h1);
             await containerProvider.create(inputs({ registry: undefined }));
             assert.ok(h1.indexOf(["docker", "pull"]) > h1.indexOf(["docker", "image", "inspect"]));
@@ -283,18 +298,19 @@ describe("containerProvider", () => {
     });
 
     describe("check", () => {
-        it("refuses hosts that are not names or addresses, images with whitespace, secrets with line breaks", async () => {
+        it("refuses hosts that are not names or addresses, images with whitespace, versions that are no Docker tag", async () => {
             const r = await containerProvider.check!({}, inputs({
                 connection: connection("h1; rm -rf /"),
                 image: "app:v1 --privileged",
-                secretEnv: { KEY: "line1\nline2" },
+                version: "v1/../x",
+                secretEnv: { KEY: "line1\nline2" }, // Kamal's env file escapes it: accepted
             }));
-            assert.deepEqual(r.failures!.map((f) => f.property), ["connection", "image", "secretEnv"]);
+            assert.deepEqual(r.failures!.map((f) => f.property), ["connection", "image", "version"]);
             assert.deepEqual((await containerProvider.check!({}, inputs())).failures, []);
         });
 
-        it("the env file writer refuses line breaks too", () => {
-            assert.throws(() => envFileContent({ A: "x\r\ny" }), /env A: values cannot contain line breaks/);
+        it("the env file escapes line breaks as Kamal's writer does", () => {
+            assert.equal(envFileContent({ A: "x\r\ny" }), "A=x\\r\\ny\n");
             assert.equal(envFileContent({ B: "2", A: "1 = one" }), "A=1 = one\nB=2\n");
         });
     });
@@ -345,9 +361,9 @@ describe("containerProvider", () => {
             assert.deepEqual(await containerProvider.read!(OLD_ID, olds), { id: "", props: {} });
         });
 
-        it("keeps one that exists", async () => {
+        it("keeps one that exists, reporting it stopped", async () => {
             use(dockerHost("h1").on(inspecting(OLD_ID), { stdout: inspectOutput(OLD_ID, "app-web-v2", { running: false }) }));
-            assert.deepEqual(await containerProvider.read!(OLD_ID, olds), { id: OLD_ID, props: olds });
+            assert.deepEqual(await containerProvider.read!(OLD_ID, olds), { id: OLD_ID, props: { ...olds, drift: ["container app-web-v2 is exited"] } });
         });
     });
 
@@ -414,7 +430,7 @@ describe("releaseProvider", () => {
         psLine(hex("9"), "app-web-v2", "running", "2024-01-04 10:00:00", "staging"),
     ].join("\n");
 
-    it("switches traffic, stops the role's other running containers, prunes beyond retainContainers", async () => {
+    it("switches traffic, stops the role's other running containers (pruning is service-wide: interop.test.ts)", async () => {
         const h1 = dockerHost("h1").on(["docker", "ps"], { stdout: ps });
         use(h1);
         const before = Date.now();
@@ -424,7 +440,6 @@ describe("releaseProvider", () => {
             proxy.deploy({ ...route, target: "aaaaaaaaaaaa:3000" }),
             docker.listRoleContainers("app", "web"),
             docker.stop(A, 20),
-            docker.remove(C, D), // keeps the newest 2 others (A, B)
         ]);
         assert.deepEqual(outs.retired, ["app-web-v2"]);
         assert.ok(outs.switchedAt >= before);
@@ -472,11 +487,13 @@ describe("proxyProvider", () => {
         assert.equal(id, "h1/kamal-proxy");
         assert.equal(outs.created, true);
         assert.deepEqual(h1.calls.map((c) => c.argv), [
+            proxy.ensureAppsConfigDir(),
             docker.networkInspect(),
             docker.inspectContainer("kamal-proxy"),
             docker.imageInspect("basecamp/kamal-proxy:v0.9.2"),
-            proxy.runProxy({ image: "basecamp/kamal-proxy:v0.9.2", httpPort: 80, httpsPort: 443 }),
+            proxy.runProxy({ image: "basecamp/kamal-proxy:v0.9.2", httpPort: 80, httpsPort: 443, appsConfigDir: "/home/deploy/.kamal/proxy/apps-config" }),
             proxy.list(), proxy.list(), proxy.list(),
+            proxy.inspectProxy(),
         ]);
     });
 

@@ -186,7 +186,6 @@ describe("loadDeployConfig", () => {
                 "config/deploy.yml:20: asset_path: ignored; assets are not bridged between versions, so requests for the previous version's assets may 404 during a deploy",
                 "config/deploy.yml:21: hooks_path: ignored; Kamal's local hooks are not run: use a role's hooks.post-app-boot to run a command in the new container",
                 "config/deploy.yml:22: hooks_output: ignored; Kamal's local hooks are not run",
-                "config/deploy.yml:23: error_pages_path: ignored; kamal-proxy serves its default error pages",
                 "config/deploy.yml:24: minimum_version: ignored; it names a Kamal version, which pulumi-kamal does not check",
                 "config/deploy.yml:25: run_directory: ignored; pulumi-kamal keeps its files on the hosts under .kamal in the SSH user's home",
                 "config/deploy.yml:26: sshkit: ignored; pulumi-kamal manages its own SSH connections",
@@ -197,7 +196,6 @@ describe("loadDeployConfig", () => {
                 "config/deploy.yml:35: ssh.config: ignored; OpenSSH config files are not read: set ssh.user, ssh.port, ssh.proxy and ssh.keys here",
                 "config/deploy.yml:36: ssh.forward_agent: ignored; the SSH agent is never forwarded to the hosts",
                 "config/deploy.yml:37: ssh.keys: only the first key (~/.ssh/one) is used",
-                "config/deploy.yml:41: proxy.logging: ignored; kamal-proxy logs its default request headers",
                 "config/deploy.yml:44: proxy.run.metrics_port: ignored; kamal-proxy runs without a metrics port",
                 "config/deploy.yml:45: proxy.run.debug: ignored; kamal-proxy runs without debug logging",
                 "config/deploy.yml:46: proxy.run.log_max_size: ignored; kamal-proxy's log uses Docker's default size",
@@ -214,7 +212,8 @@ describe("loadDeployConfig", () => {
                 env: { clear: { REGION: "" } },
                 ssh: { keyPath: path.join(os.homedir(), ".ssh/one") },
                 boot: {},
-                proxy: {},
+                proxy: { logging: { requestHeaders: ["Cache-Control"] } },
+                errorPagesPath: path.join(fixture("warnings"), "public"),
                 roles: { web: { hosts: ["192.0.2.1"] } },
             });
         });
@@ -468,8 +467,9 @@ describe("loadDeployConfig", () => {
                 "broken-ssl",
                 `Invalid config/deploy.yml:
   - config/deploy.yml:4: servers.web: ssl: true (Let's Encrypt) works with one host per role; role web has 2: terminate TLS in front of the hosts and set ssl: false
-  - config/deploy.yml:7: servers.api: roles web, api and admin all serve shop.example with ssl: true; give each role its own proxy host
-  - config/deploy.yml:11: servers.api.proxy.ssl: custom certificates (certificate_pem, private_key_pem) are not supported: use ssl: true (Let's Encrypt), or terminate TLS in front of kamal-proxy and set ssl: false`,
+  - config/deploy.yml:12: servers.api.proxy.ssl.certificate_pem: secret "CERTIFICATE_PEM" not found; no secrets file (.kamal/secrets-common, .kamal/secrets) exists
+  - config/deploy.yml:13: servers.api.proxy.ssl.private_key_pem: secret "PRIVATE_KEY_PEM" not found; no secrets file (.kamal/secrets-common, .kamal/secrets) exists
+  - config/deploy.yml:14: servers.admin: roles web and admin both serve shop.example with ssl: true; give each role its own proxy host`,
             ],
             [
                 "broken-ssl-no-host",
