@@ -100,6 +100,7 @@ describe("trace", () => {
         const h = new FakeHost("h1")
             .on(["docker", "network", "inspect"], { stdout: "kamal\n" })
             .on(["docker", "image", "inspect"], { stdout: "sha256:1\n" })
+            .on(["env", "DOCKER_BUILDKIT=0", "docker", "build"], {})
             .on(["sh", "-c"], { stdout: "/root/w.env" })
             .on(["docker", "container", "inspect"], { code: 1, stderr: "Error: No such container" })
             .on(["docker", "run"], { stdout: `${id}\n` })
@@ -118,7 +119,7 @@ describe("trace", () => {
         await worker();
         const events = parseTrace(fs.readFileSync(file, "utf8"));
         const steps = events.filter((e) => e.resource === "container/worker").map((e) => e.step);
-        assert.deepEqual(steps, ["pull", "env", "start", "healthy", "create"]);
+        assert.deepEqual(steps, ["pull", "tag", "env", "start", "healthy", "create"]);
         const create = events.find((e) => e.step === "create")!;
         assert.equal(create.host, "h1");
         assert.ok(create.end >= create.start && events.every((e) => e.start >= create.start && e.end <= create.end));
