@@ -5,33 +5,12 @@
 import { randomBytes } from "node:crypto";
 import * as docker from "./commands/docker";
 import * as proxy from "./commands/proxy";
+import { ensureImage, ensureNetwork, singleFlight } from "./host-setup";
 import { CommandError, run, tail, Transport } from "./transport";
 
-export interface Registry {
-    server?: string;
-    username: string;
-    password: string;
-}
+export { ensureImage, ensureNetwork, Registry } from "./host-setup";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-export async function ensureNetwork(t: Transport): Promise<void> {
-    if ((await t.exec(docker.networkInspect())).code === 0) return;
-    const argv = docker.networkCreate();
-    const created = await t.exec(argv);
-    // Two resources may race to create it: "already exists" is success.
-    if (created.code !== 0 && !/already exists/.test(created.stderr)) throw new CommandError(t.host, argv, created);
-}
-
-/** Log in (when a registry is configured) and pull; without a registry, pull only what is missing. */
-export async function ensureImage(t: Transport, image: string, registry?: Registry): Promise<void> {
-    if (registry) {
-        await run(t, docker.login(registry.server, registry.username), { stdin: registry.password });
-    } else if ((await t.exec(docker.imageInspect(image))).code === 0) {
-        return;
-    }
-    await run(t, docker.pull(image));
-}
 
 export interface ContainerState {
     id: string;
@@ -69,14 +48,26 @@ export async function writeEnvFile(t: Transport, path: string, env: Record<strin
 
 /**
  * Starts a container under `spec.name`. A stopped leftover of that name (a
- * failed attempt) is removed; a running one (same version, new config) is
- * renamed aside and retired later by the traffic switch, as Kamal does.
+ * failed attempt, or one created but never started) is removed; a running one
+ * (same version, new config, or booted by a run whose state was never
+ * recorded) is renamed aside and retired later by the traffic switch, as Kamal
+ * does. A `docker run` that fails leaves no Created container behind.
  */
 export async function startContainer(t: Transport, spec: docker.RunSpec): Promise<string> {
-    const existing = await inspect(t, spec.name);
-    if (existing?.running) await run(t, docker.rename(existing.id, `${spec.name}_replaced_${randomBytes(4).toString("hex")}`));
-    else if (existing) await run(t, docker.remove(existing.id));
-    return (await run(t, docker.run(spec))).trim();
+    for (let attempt = 0; ; attempt++) {
+        const existing = await inspect(t, spec.name);
+        if (existing?.running) await run(t, docker.rename(existing.id, `${spec.name}_replaced_${randomBytes(4).toString("hex")}`));
+        else if (existing) await run(t, docker.remove(existing.id));
+        const argv = docker.run(spec);
+        const r = await t.exec(argv);
+        if (r.code === 0) return r.stdout.trim();
+        // Created, then failed to start (e.g. a network problem): remove it, no state will ever track it.
+        const left = await inspect(t, spec.name);
+        if (left && !left.running) await t.exec(docker.remove(left.id));
+        // The name was taken between our look and our run (another process): look again, once.
+        if (attempt === 0 && /already in use/.test(r.stderr)) continue;
+        throw new CommandError(t.host, argv, r);
+    }
 }
 
 export type Health =
@@ -164,7 +155,11 @@ export async function proxyRunning(t: Transport): Promise<boolean> {
 }
 
 /** Ensure kamal-proxy runs; returns whether we started it (so destroy only removes what it made). */
-export async function ensureProxy(t: Transport, spec: proxy.ProxyRunSpec): Promise<{ created: boolean }> {
+export function ensureProxy(t: Transport, spec: proxy.ProxyRunSpec): Promise<{ created: boolean }> {
+    return singleFlight(`${t.host}|proxy`, () => bootProxy(t, spec));
+}
+
+async function bootProxy(t: Transport, spec: proxy.ProxyRunSpec): Promise<{ created: boolean }> {
     await ensureNetwork(t);
     const existing = await inspect(t, proxy.PROXY_CONTAINER);
     let created = false;
@@ -172,8 +167,12 @@ export async function ensureProxy(t: Transport, spec: proxy.ProxyRunSpec): Promi
         await run(t, docker.start(existing.id));
     } else if (!existing) {
         await ensureImage(t, spec.image);
-        await run(t, proxy.runProxy(spec));
-        created = true;
+        const argv = proxy.runProxy(spec);
+        const r = await t.exec(argv);
+        if (r.code === 0) created = true;
+        // Another process booted it meanwhile: adopt theirs.
+        else if (!/already in use/.test(r.stderr)) throw new CommandError(t.host, argv, r);
+        else if (!(await inspect(t, proxy.PROXY_CONTAINER))?.running) await run(t, docker.start(proxy.PROXY_CONTAINER));
     }
     // Ready when its control socket answers.
     for (let i = 0; ; i++) {

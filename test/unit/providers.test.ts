@@ -151,6 +151,8 @@ describe("containerProvider", () => {
 
         it("creates the kamal network when missing, and tolerates losing the race to create it", async () => {
             const h1 = dockerHost("h1").on(["docker", "network", "inspect"], { code: 1 })
+                .on(["docker", "network", "ls"], { stdout: `${hex("1")}\tkamal\t2024-01-01\n` })
+                .on(["docker", "network", "ls"], { stdout: "" }, 1)
                 .on(["docker", "network", "create"], { code: 1, stderr: "Error response from daemon: network with name kamal already exists" });
             use(h1);
             await containerProvider.create(inputs());
