@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { loadDeployConfig, LoadOptions } from "../config/deploy-yml";
-import { hostEntry, hostKey, roleProxy } from "../config/resolve";
-import { bootOrder, KamalAppConfig, KamalAppInput } from "../config/schema";
+import { hostEntry, hostKey, roleProxy, versionOf } from "../config/resolve";
+import { bootOrder, KamalAppConfig, KamalAppInput, primaryRoleOf } from "../config/schema";
+import type { LockSpec } from "../provider/lock";
 import { parseAppConfig } from "../config/validate";
 import { connectionTo } from "./connection";
 import { KamalProxy } from "./KamalProxy";
@@ -36,6 +37,16 @@ export class KamalApp extends pulumi.ComponentResource {
         // Fails `pulumi preview` before anything touches a host.
         const app = (this.config = parseAppConfig(name, args));
 
+        // Kamal's deploy lock, on the primary host: every change on any host waits for it.
+        const primaryHost = hostEntry(app.roles[primaryRoleOf(app)].hosts[0]).host;
+        const lock: pulumi.Output<LockSpec> = pulumi.secret(pulumi.all([
+            connectionTo(app.ssh, primaryHost),
+            app.version !== undefined ? pulumi.output(app.version) : pulumi.output(app.image).apply(versionOf),
+        ]).apply(([connection, version]) => ({
+            connection, service: app.service, ...(app.destination ? { destination: app.destination } : {}), version,
+            stack: `${pulumi.getProject()}/${pulumi.getStack()}`,
+        })));
+
         const proxiesByRole: Record<string, Record<string, KamalProxy>> = {};
         for (const role of Object.keys(app.roles)) {
             if (!roleProxy(app, role)) continue;
@@ -49,6 +60,7 @@ export class KamalApp extends pulumi.ComponentResource {
                     image: app.proxyImage,
                     httpPort: app.proxyPorts.http,
                     httpsPort: app.proxyPorts.https,
+                    lock,
                 }, { parent: this });
                 proxiesByRole[role][key] = this.proxies[id];
             });
@@ -59,7 +71,7 @@ export class KamalApp extends pulumi.ComponentResource {
             if (this.roles[role]) return this.roles[role];
             const after = order[role].flatMap((dep) => build(dep).gate);
             return (this.roles[role] = new KamalRole(`${name}-${role}`, {
-                app, role, proxies: proxiesByRole[role], bootAfter: after,
+                app, role, proxies: proxiesByRole[role], bootAfter: after, lock,
             }, { parent: this }));
         };
         Object.keys(app.roles).forEach(build);

@@ -4,6 +4,7 @@ import {
 } from "../config/resolve";
 import type { KamalAppConfig } from "../config/schema";
 import { hookHosts } from "../provider/commands/hook";
+import type { LockSpec } from "../provider/lock";
 import { connectionTo } from "./connection";
 import { RoleContainer, RoleHook, TrafficSwitch } from "./resources";
 
@@ -15,6 +16,8 @@ export interface KamalRoleArgs {
     proxies?: Record<string, pulumi.Resource>;
     /** Resources that must succeed before this role boots (other roles' gates). */
     bootAfter?: pulumi.Input<pulumi.Resource>[];
+    /** The app's deploy lock: every change on a host waits for it. */
+    lock?: pulumi.Input<LockSpec>;
 }
 
 /**
@@ -65,6 +68,7 @@ export class KamalRole extends pulumi.ComponentResource {
                 registry: app.registry ? (pulumi.secret(pulumi.output(app.registry)) as pulumi.Output<any>) : undefined,
                 health,
                 bootDelay: groups[i] > 0 ? app.boot?.wait ?? 0 : 0,
+                lock: args.lock,
             }, {
                 parent: this,
                 dependsOn: [...(args.proxies?.[key] ? [args.proxies[key]] : []), ...(args.bootAfter ?? []), ...after],
@@ -80,6 +84,7 @@ export class KamalRole extends pulumi.ComponentResource {
                 runsOn: pulumi.all(hookHosts(hook!.runOn, targets).map((i) => hostInputs[i])),
                 health,
                 proxy,
+                lock: args.lock,
             }, { parent: this, dependsOn });
             this.hooks.push(h);
             return h;
@@ -95,6 +100,7 @@ export class KamalRole extends pulumi.ComponentResource {
                 proxy,
                 stopTimeout: cfg.stopTimeout,
                 retainContainers: app.retainContainers,
+                lock: args.lock,
             }, { parent: this, dependsOn: [this.containers[i], ...dependsOn] }));
         };
 

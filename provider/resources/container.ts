@@ -7,6 +7,7 @@ import * as docker from "../commands/docker";
 import {
     ensureImage, ensureNetwork, envFilePath, Health, inspect, listRole, Registry, sameContainer, startContainer, waitHealthy, writeEnvFile,
 } from "../operations";
+import { holdLock, LockSpec, reportLock } from "../lock";
 import { run, SshTarget } from "../transport";
 import { changedKeys, isUnknown, progress, transport } from "./common";
 
@@ -30,6 +31,8 @@ export interface ContainerInputs {
     health: Health;
     /** Seconds to wait before booting (Kamal's boot.wait, for host groups after the first). */
     bootDelay?: number;
+    /** The deploy lock this resource's host changes wait for (absent in states written before it existed). */
+    lock?: LockSpec;
 }
 
 export interface ContainerOutputs extends ContainerInputs {
@@ -85,6 +88,8 @@ export const containerProvider: pulumi.dynamic.ResourceProvider = {
         for (const [k, v] of Object.entries(news.secretEnv ?? {})) {
             if (typeof v === "string" && /[\r\n]/.test(v)) failures.push({ property: "secretEnv", reason: `secret env ${k} contains a line break; Docker env files hold one line per variable` });
         }
+        // preview takes no lock, but says when one is held.
+        await reportLock(news.lock).catch(() => undefined);
         return { inputs: news, failures };
     },
 
@@ -95,6 +100,7 @@ export const containerProvider: pulumi.dynamic.ResourceProvider = {
     },
 
     async create(inputs: ContainerInputs) {
+        await holdLock(inputs.lock, "up");
         const t = transport(inputs.connection);
         const name = containerName(inputs);
         if (inputs.bootDelay) await new Promise((r) => setTimeout(r, inputs.bootDelay! * 1000));
@@ -132,6 +138,7 @@ export const containerProvider: pulumi.dynamic.ResourceProvider = {
      * Destroyed (no successor running): remove it and the role's retained ones.
      */
     async delete(id, olds: ContainerOutputs) {
+        await holdLock(olds.lock, "destroy");
         const t = transport(olds.connection);
         const role = { service: olds.service, role: olds.role, destination: olds.destination };
         const containers = await listRole(t, role);

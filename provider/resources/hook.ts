@@ -9,7 +9,9 @@ import * as docker from "../commands/docker";
 import * as hookCmd from "../commands/hook";
 import * as proxyCmd from "../commands/proxy";
 import { Health, inspect, listRole, sameContainer, waitHealthy } from "../operations";
+import { holdLock, LockSpec } from "../lock";
 import { run, SshTarget, tail, Transport, TransportError } from "../transport";
+import { onShutdown, SHUTDOWN_LIMIT_MS, until } from "../shutdown";
 import { changedKeys, progress, transport } from "./common";
 
 export interface HookTarget {
@@ -36,6 +38,8 @@ export interface HookInputs {
     health: Health;
     /** For `paused`: the role's kamal-proxy service and switch settings. */
     proxy?: Omit<proxyCmd.DeployTarget, "target"> & { appPort: number };
+    /** The deploy lock this resource's host changes wait for (absent in states written before it existed). */
+    lock?: LockSpec;
 }
 
 export interface HookRun {
@@ -70,20 +74,17 @@ let handlersInstalled = false;
 function installInterruptHandlers(): void {
     if (handlersInstalled) return;
     handlersInstalled = true;
-    for (const sig of ["SIGINT", "SIGTERM"] as const) {
-        process.on(sig, function onSignal() {
-            if (runningHooks === 0) {
-                // Nothing to clean up (the engine's normal shutdown): behave as if we never listened.
-                process.removeListener(sig, onSignal);
-                process.kill(process.pid, sig);
-                return;
-            }
-            progress(`${sig}: stopping hooks, restoring traffic`);
+    onShutdown({
+        order: 0,
+        active: () => runningHooks > 0,
+        run: async () => {
+            progress("interrupted: stopping hooks, restoring traffic");
             interrupted.abort();
-            // Give in-flight cleanup a moment, then go as the engine asked.
-            setTimeout(() => process.exit(130), 15_000).unref();
-        });
-    }
+            await until(() => runningHooks === 0, SHUTDOWN_LIMIT_MS - 3_000);
+            // Let the failed create reach the engine before the process goes.
+            await new Promise((r) => setTimeout(r, 300));
+        },
+    });
 }
 
 export const hookProvider: pulumi.dynamic.ResourceProvider = {
@@ -94,6 +95,7 @@ export const hookProvider: pulumi.dynamic.ResourceProvider = {
     },
 
     async create(inputs: HookInputs) {
+        await holdLock(inputs.lock, "up");
         installInterruptHandlers();
         runningHooks++;
         let runs: HookRun[];

@@ -6,6 +6,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import * as proxyCmd from "../commands/proxy";
 import { proxyRunning, retireOthers } from "../operations";
+import { holdLock, LockSpec } from "../lock";
 import { CommandError, run, SshTarget } from "../transport";
 import { changedKeys, progress, transport } from "./common";
 
@@ -20,6 +21,8 @@ export interface ReleaseInputs {
     proxy?: Omit<proxyCmd.DeployTarget, "target"> & { appPort: number };
     stopTimeout?: number;
     retainContainers: number;
+    /** The deploy lock this resource's host changes wait for (absent in states written before it existed). */
+    lock?: LockSpec;
 }
 
 export interface ReleaseOutputs extends ReleaseInputs {
@@ -50,6 +53,7 @@ export const releaseProvider: pulumi.dynamic.ResourceProvider = {
 
     async delete(_id, olds: ReleaseOutputs) {
         if (!olds.proxy) return;
+        await holdLock(olds.lock, "destroy");
         const t = transport(olds.connection);
         if (!(await proxyRunning(t))) return;
         const argv = proxyCmd.remove(olds.proxy.service);
@@ -60,6 +64,7 @@ export const releaseProvider: pulumi.dynamic.ResourceProvider = {
 };
 
 async function release(i: ReleaseInputs): Promise<ReleaseOutputs> {
+    await holdLock(i.lock, "up");
     const t = transport(i.connection);
     const target = switchTarget(i);
     if (target) {
