@@ -5,6 +5,7 @@ import { bootOrder, KamalAppConfig, KamalAppInput, primaryRoleOf } from "../conf
 import type { LockSpec } from "../provider/lock";
 import { parseAppConfig } from "../config/validate";
 import { connectionTo } from "./connection";
+import { warnIfLocked } from "./lock-check";
 import { KamalProxy } from "./KamalProxy";
 import { KamalRole } from "./KamalRole";
 
@@ -47,6 +48,9 @@ export class KamalApp extends pulumi.ComponentResource {
             stack: `${pulumi.getProject()}/${pulumi.getStack()}`,
         })));
 
+        // preview takes no lock, but says when one is held.
+        const lockCheck = pulumi.runtime.isDryRun() ? lock.apply((spec) => warnIfLocked(spec, this)) : undefined;
+
         const proxiesByRole: Record<string, Record<string, KamalProxy>> = {};
         for (const role of Object.keys(app.roles)) {
             if (!roleProxy(app, role)) continue;
@@ -76,6 +80,6 @@ export class KamalApp extends pulumi.ComponentResource {
         };
         Object.keys(app.roles).forEach(build);
 
-        this.registerOutputs({ roles: Object.keys(this.roles) });
+        this.registerOutputs({ roles: Object.keys(this.roles), ...(lockCheck ? { lockCheck } : {}) });
     }
 }

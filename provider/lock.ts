@@ -115,16 +115,14 @@ async function releaseHeld(h: Held): Promise<void> {
     await h.t.exec(lockCmd.release(h.dir, h.token), { timeoutMs: 3_000 }).catch(() => undefined);
 }
 
-/** For `preview`: says when someone holds the lock (takes nothing, changes nothing). Once per process. */
-const reported = new Set<string>();
-export async function reportLock(spec: LockSpec | undefined): Promise<void> {
-    if (!usable(spec) || reported.has(keyOf(spec))) return;
-    reported.add(keyOf(spec));
-    const t = connect(spec.connection);
+/**
+ * For `preview` (run by the program, which can warn through the engine):
+ * what to say when someone holds the lock. Takes nothing, changes nothing.
+ */
+export async function lockWarning(spec: LockSpec, t: Transport): Promise<string | undefined> {
     const dir = lockCmd.lockDir(spec.service, spec.destination);
-    const r = await t.exec(lockCmd.status(dir), { timeoutMs: 10_000 }).catch(() => undefined);
-    const shown = r?.code === 0 ? lockCmd.parseShown(r.stdout) : undefined;
-    if (shown?.held && ![...held].some((h) => h.dir === dir && h.token === shown.token)) {
-        process.stderr.write(`warning: ${new LockHeldError(t.host, dir, shown).message.replace("Nothing was changed.", "A deploy now would fail before changing anything.")}\n`);
-    }
+    const r = await t.exec(lockCmd.status(dir), { timeoutMs: 10_000 });
+    const shown = r.code === 0 ? lockCmd.parseShown(r.stdout) : undefined;
+    if (!shown?.held) return undefined;
+    return new LockHeldError(t.host, dir, shown).message.replace("Nothing was changed.", "A deploy now would fail before changing anything.");
 }

@@ -110,7 +110,7 @@ export const exec = (container: string, argv: string[], env: Record<string, stri
 export const writePrivateFile = (path: string): Argv => ["sh", "-c", [
     'cd "$HOME" && umask 077 && t=$(mktemp "$HOME/.kamal-write.XXXXXX") || exit 1',
     'cat > "$t" || { rm -f "$t"; exit 1; }',
-    'for i in 1 2 3 4 5; do mkdir -p "$(dirname "$1")" && mv "$t" "$1" 2>/dev/null && { printf %s "$PWD/$1"; exit 0; }; done',
+    'i=0; while [ $i -lt 20 ]; do i=$((i+1)); mkdir -p "$(dirname "$1")" && mv "$t" "$1" 2>/dev/null && { printf %s "$PWD/$1"; exit 0; }; done',
     'rm -f "$t"; echo "cannot write $1" >&2; exit 1',
 ].join("\n"), "sh", path];
 /** Removes `$HOME/<path>` and the directories it leaves empty. */

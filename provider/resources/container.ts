@@ -7,7 +7,7 @@ import * as docker from "../commands/docker";
 import {
     ensureImage, ensureNetwork, envFilePath, Health, inspect, listRole, Registry, sameContainer, startContainer, waitHealthy, writeEnvFile,
 } from "../operations";
-import { holdLock, LockSpec, reportLock } from "../lock";
+import { holdLock, LockSpec } from "../lock";
 import { run, SshTarget } from "../transport";
 import { changedKeys, isUnknown, progress, transport } from "./common";
 
@@ -88,8 +88,6 @@ export const containerProvider: pulumi.dynamic.ResourceProvider = {
         for (const [k, v] of Object.entries(news.secretEnv ?? {})) {
             if (typeof v === "string" && /[\r\n]/.test(v)) failures.push({ property: "secretEnv", reason: `secret env ${k} contains a line break; Docker env files hold one line per variable` });
         }
-        // preview takes no lock, but says when one is held.
-        await reportLock(news.lock).catch(() => undefined);
         return { inputs: news, failures };
     },
 

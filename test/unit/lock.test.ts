@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join as pathJoin } from "node:path";
 import * as lockCmd from "../../provider/commands/lock";
 import { join } from "../../provider/commands/shell";
-import { holdLock, LockHeldError, LockSpec, reportLock } from "../../provider/lock";
+import { holdLock, LockHeldError, lockWarning, LockSpec } from "../../provider/lock";
 import { captureStderr, connection, FakeHost, installHosts } from "./fakes";
 
 let home: string;
@@ -145,12 +145,12 @@ describe("deploy lock", () => {
         assert.equal(sh(lockCmd.forceRelease(dir)).stdout.trim(), "none");
     });
 
-    it("preview reports a held lock and takes none", async () => {
+    it("preview's warning names the holder and takes nothing; none when free", async () => {
         const s = spec();
+        assert.equal(await lockWarning(s, host), undefined);
         sh(lockCmd.acquire(lockCmd.lockDir(s.service), "Locked by: carol@ci at t\nVersion: v3\nMessage: pulumi up of shop/ci\nLease: ffff", 60));
-        await reportLock(s);
-        assert.ok(stderr.lines.some((l) => /^warning: Deploy lock found on primary/.test(l)), stderr.lines.join("\n"));
-        assert.ok(stderr.lines.some((l) => /A deploy now would fail before changing anything/.test(l)));
+        const warning = await lockWarning(s, host);
+        assert.match(warning ?? "", /^Deploy lock found on primary .* A deploy now would fail before changing anything\.\nLocked by: carol@ci at t\nVersion: v3\nMessage: pulumi up of shop\/ci/);
         assert.ok(host.calls.every((c) => !c.argv[2].includes("mkdir")), "preview must not try to take the lock");
     });
 
