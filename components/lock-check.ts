@@ -14,7 +14,8 @@ export async function warnIfLocked(spec: LockSpec, resource: pulumi.Resource): P
     const ssh = isLocalHost(spec.connection.host) ? undefined : new SshTransport(spec.connection);
     try {
         const message = await lockWarning(spec, ssh ?? new LocalTransport());
-        if (message) await pulumi.log.warn(message, resource);
+        if (message) await pulumi.log.warn(message);
+
         return !!message;
     } catch {
         return false;
