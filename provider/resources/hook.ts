@@ -210,6 +210,8 @@ interface PausedHost {
     target: HookTarget;
     previous?: string;
     paused: boolean;
+    /** Its route now points at the new container: only then is there anything to restore. */
+    switched?: boolean;
     watchdog?: number;
 }
 
@@ -238,28 +240,54 @@ async function runPaused(i: HookInputs): Promise<HookRun[]> {
             h.paused = true;
             progress(`[${i.role}@${h.t.host}] paused ${service}`);
         }
-        for (const h of hosts) await run(h.t, proxyCmd.deploy({ ...route, target: targetOf(h.target.containerId) }));
+        for (const h of hosts) {
+            await run(h.t, proxyCmd.deploy({ ...route, target: targetOf(h.target.containerId) }));
+            h.switched = true;
+        }
         const runs: HookRun[] = [];
         for (const target of hookCmd.hookHosts(i.runOn, i.targets)) runs.push(await execHook(transport(target.connection), i, target));
         return runs;
     } catch (e) {
+        // Only hosts this deploy switched are touched: another host's live route is never removed.
         for (const h of hosts) {
-            if (!h.paused && h.previous) continue;
+            if (!h.switched) continue;
+            // No previous container here: the route is the one this deploy made.
             const back = h.previous
                 ? proxyCmd.deploy({ ...route, target: targetOf(h.previous) })
                 : proxyCmd.remove(service);
             const r = await h.t.exec(back).catch((err) => ({ code: 1, stderr: String(err), stdout: "" }));
-            if (r.code !== 0) progress(`[${i.role}@${h.t.host}] could not restore the previous route: ${tail(r.stderr, 3)}`);
+            if (r.code !== 0) {
+                // The new container still takes the traffic: stopping it would fail every request.
+                progress(`[${i.role}@${h.t.host}] could not restore the previous route, the new container keeps serving: ${tail(r.stderr, 3)}`);
+                continue;
+            }
             await h.t.exec(docker.stop(h.target.containerId, 10)).catch(() => undefined);
         }
         throw e;
     } finally {
+        const stuck: string[] = [];
         for (const h of hosts) {
-            if (h.paused) {
-                await h.t.exec(proxyCmd.resume(service)).catch(() => undefined);
-                progress(`[${i.role}@${h.t.host}] resumed ${service}`);
+            if (h.paused && !(await resume(h.t, service))) {
+                // Leave the watchdog armed: it resumes the route when it fires.
+                stuck.push(h.t.host);
+                continue;
             }
+            if (h.paused) progress(`[${i.role}@${h.t.host}] resumed ${service}`);
             if (h.watchdog) await h.t.exec(hookCmd.disarmWatchdog(h.watchdog)).catch(() => undefined);
         }
+        if (stuck.length) {
+            throw new TransportError(stuck.join(", "), `kamal-proxy did not confirm \`resume ${service}\` after retries; requests are held until the watchdog resumes it (within ${maxPause + 15}s of the pause) ` +
+                `or you run \`docker exec kamal-proxy kamal-proxy resume ${service}\` there`);
+        }
     }
+}
+
+/** A failed `kamal-proxy resume` would leave requests held (kamal-proxy keeps the pause across restarts): retry until it exits 0. */
+async function resume(t: Transport, service: string, attempts = 3): Promise<boolean> {
+    for (let i = 0; i < attempts; i++) {
+        const r = await t.exec(proxyCmd.resume(service), { timeoutMs: 15_000 }).catch(() => undefined);
+        if (r?.code === 0) return true;
+        await new Promise((res) => setTimeout(res, 1_000 * (i + 1)));
+    }
+    return false;
 }
