@@ -1,4 +1,5 @@
 /** Host key checks against keys and known_hosts files made by the real ssh-keygen. */
+import { transportFor } from "../../provider/transport";
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -145,5 +146,23 @@ describe("host keys", function () {
         it("tolerates trailing comments and extra whitespace", () => {
             assert.equal(checkKnownHosts(`  web1\t${key.type}   ${key.base64}   a comment here\n`, "web1", 22, key.blob), "trusted");
         });
+    });
+});
+
+describe("connection pool", () => {
+    const base = { host: "10.0.0.9", user: "deploy", port: 22, verifyHostKey: true };
+
+    it("shares one connection only between identical SSH settings: verification, known_hosts, pins, key and jump host are part of the key", () => {
+        assert.equal(transportFor(base), transportFor({ ...base }));
+        for (const other of [
+            { ...base, verifyHostKey: false },
+            { ...base, knownHosts: "/etc/ssh/other_known_hosts" },
+            { ...base, hostKeys: { "10.0.0.9": "SHA256:x" } },
+            { ...base, privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nother" },
+            { ...base, keyPath: "~/.ssh/other" },
+            { ...base, proxy: "bastion" },
+        ]) {
+            assert.notEqual(transportFor(other), transportFor(base), JSON.stringify(Object.keys(other)));
+        }
     });
 });
