@@ -47,7 +47,7 @@ describe("the deploy lock: two states deploying the same service", function () {
         onHost(tb, h1, `rm -rf ${LOCK}; docker rm -f $(docker ps -aq --filter label=service=locked) >/dev/null 2>&1; docker exec kamal-proxy kamal-proxy remove locked-web >/dev/null 2>&1; true`);
     });
 
-    it("a deploy takes the lock and gives it back when it ends", async function () {
+    it("a deploy takes the lock and gives it back when it ends, succeeded or failed", async function () {
         await a.up();
         assert.ok(a.output.join("").includes("took the deploy lock"), "the deploy did not report taking the lock");
         await waitFor("the lock to be released", async () => (lockHeld() ? undefined : true), 10_000);
@@ -55,6 +55,10 @@ describe("the deploy lock: two states deploying the same service", function () {
         wanted.a = { version: "v3", hookSeconds: 0 };
         await a.up();
         assert.equal((await get(`http://${h1}/version`)).body.trim(), "v3");
+        // A failed deploy gives it back too: the next one is not blocked.
+        wanted.a = { version: "broken", hookSeconds: 0 };
+        await assert.rejects(a.up(), /did not become healthy/);
+        await waitFor("the lock to be released after a failure", async () => (lockHeld() ? undefined : true), 10_000);
     });
 
     it("a second deploy while the first runs fails before changing anything, naming the holder; preview still runs", async function () {
