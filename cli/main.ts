@@ -26,6 +26,9 @@ Commands:
   destroy   remove the app's containers, proxy routes and env files, and
             kamal-proxy if this app started it and no other app uses it;
             then the destination's state
+  lock status|release
+            show or remove the deploy lock (Kamal's, on the primary host),
+            e.g. one left by a deploy that was killed
 
 Options:
   -d, --destination DEST   Kamal's destination: merges config/deploy.DEST.yml
@@ -122,6 +125,7 @@ export function parseCli(argv: string[]): Parsed {
 }
 
 async function main(): Promise<number> {
+    if (process.argv[2] === "lock") return (await import("./lock")).lockCommand(process.argv.slice(3), { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin });
     const parsed = parseCli(process.argv.slice(2));
     if ("help" in parsed) {
         process.stdout.write(HELP);

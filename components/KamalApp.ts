@@ -3,8 +3,10 @@ import { loadDeployConfig, LoadOptions } from "../config/deploy-yml";
 import { hostEntry, hostKey, roleProxy, versionOf } from "../config/resolve";
 import { bootOrder, primaryRoleOf } from "../config/schema";
 import type { KamalAppArgs, KamalAppConfig } from "../config/types";
+import type { LockSpec } from "../provider/lock";
 import { parseAppConfig } from "../config/validate";
 import { connectionTo } from "./connection";
+import { warnIfLocked } from "./lock-check";
 import { KamalProxy } from "./KamalProxy";
 import { KamalRole } from "./KamalRole";
 import { HookRun, roleUrls } from "./outputs";
@@ -49,6 +51,20 @@ export class KamalApp extends pulumi.ComponentResource {
         // Fails `pulumi preview` before anything touches a host.
         const app = (this.config = parseAppConfig(name, args));
 
+        this.version = app.version !== undefined ? pulumi.output(app.version) : pulumi.output(app.image).apply(versionOf);
+
+        // Kamal's deploy lock, on the primary host: every change on any host waits for it.
+        const primaryHost = hostEntry(app.roles[primaryRoleOf(app)].hosts[0]).host;
+        const lock: pulumi.Output<LockSpec> = pulumi.secret(pulumi.all([
+            connectionTo(app.ssh, primaryHost), this.version,
+        ]).apply(([connection, version]) => ({
+            connection, service: app.service, ...(app.destination ? { destination: app.destination } : {}), version,
+            stack: `${pulumi.getProject()}/${pulumi.getStack()}`,
+        })));
+
+        // preview takes no lock, but says when one is held.
+        const lockCheck = pulumi.runtime.isDryRun() ? lock.apply((spec) => warnIfLocked(spec, this)) : undefined;
+
         const proxiesByRole: Record<string, Record<string, KamalProxy>> = {};
         for (const role of Object.keys(app.roles)) {
             if (!roleProxy(app, role)) continue;
@@ -62,6 +78,7 @@ export class KamalApp extends pulumi.ComponentResource {
                     image: app.proxyImage,
                     httpPort: app.proxyPorts.http,
                     httpsPort: app.proxyPorts.https,
+                    lock,
                 }, { parent: this });
                 proxiesByRole[role][key] = this.proxies[id];
             });
@@ -72,12 +89,11 @@ export class KamalApp extends pulumi.ComponentResource {
             if (this.roles[role]) return this.roles[role];
             const after = order[role].flatMap((dep) => build(dep).gate);
             return (this.roles[role] = new KamalRole(`${name}-${role}`, {
-                app, role, proxies: proxiesByRole[role], bootAfter: after,
+                app, role, proxies: proxiesByRole[role], bootAfter: after, lock,
             }, { parent: this }));
         };
         Object.keys(app.roles).forEach(build);
 
-        this.version = app.version !== undefined ? pulumi.output(app.version) : pulumi.output(app.image).apply(versionOf);
         this.urls = this.urlsOf(app);
         const primary = primaryRoleOf(app);
         this.url = this.urls.apply((u) => (u[primary] ?? Object.values(u)[0])?.[0]);
@@ -89,7 +105,7 @@ export class KamalApp extends pulumi.ComponentResource {
 
         this.registerOutputs({
             roles: Object.keys(this.roles), version: this.version, urls: this.urls, url: this.url,
-            containers: this.containers, hookRuns: this.hookRuns,
+            containers: this.containers, hookRuns: this.hookRuns, ...(lockCheck ? { lockCheck } : {}),
         });
     }
 

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { LockSpec } from "../provider/lock";
 import type { SshTarget } from "../provider/transport";
 import { ProxyInstance } from "./resources";
 
@@ -8,6 +9,8 @@ export interface KamalProxyArgs {
     image?: string;
     httpPort?: number;
     httpsPort?: number;
+    /** The app's deploy lock (KamalApp sets it): changes here wait for it. */
+    lock?: pulumi.Input<LockSpec>;
 }
 
 /** kamal-proxy on one host, on the `kamal` network: started when absent, adopted when running. */
@@ -21,6 +24,7 @@ export class KamalProxy extends pulumi.ComponentResource {
             image: args.image ?? "basecamp/kamal-proxy:v0.9.2",
             httpPort: args.httpPort ?? 80,
             httpsPort: args.httpsPort ?? 443,
+            lock: args.lock,
         }, { parent: this });
         this.registerOutputs({ created: this.instance.created });
     }

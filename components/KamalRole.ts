@@ -6,6 +6,7 @@ import {
 import { absoluteImage } from "../provider/commands/kamal";
 import type { KamalAppConfig } from "../config/types";
 import { hookHosts } from "../provider/commands/hook";
+import type { LockSpec } from "../provider/lock";
 import { connectionTo } from "./connection";
 import { RoleContainer, RoleHook, TrafficSwitch } from "./resources";
 
@@ -17,6 +18,8 @@ export interface KamalRoleArgs {
     proxies?: Record<string, pulumi.Resource>;
     /** Resources that must succeed before this role boots (other roles' gates). */
     bootAfter?: pulumi.Input<pulumi.Resource>[];
+    /** The app's deploy lock: every change on a host waits for it. */
+    lock?: pulumi.Input<LockSpec>;
 }
 
 /**
@@ -73,6 +76,7 @@ export class KamalRole extends pulumi.ComponentResource {
                 health,
                 bootDelay: groups[i] > 0 ? app.boot?.wait ?? 0 : 0,
                 tlsCertificate,
+                lock: args.lock,
             }, {
                 parent: this,
                 dependsOn: [...(args.proxies?.[key] ? [args.proxies[key]] : []), ...(args.bootAfter ?? []), ...after],
@@ -88,6 +92,7 @@ export class KamalRole extends pulumi.ComponentResource {
                 runsOn: pulumi.all(hookHosts(hook!.runOn, targets).map((i) => hostInputs[i])),
                 health,
                 proxy,
+                lock: args.lock,
             }, { parent: this, dependsOn });
             this.hooks.push(h);
             return h;
@@ -106,6 +111,7 @@ export class KamalRole extends pulumi.ComponentResource {
                 image: pulumi.all([image, version]).apply(([img, v]) => absoluteImage(img, v)),
                 errorPages,
                 tlsCertificate,
+                lock: args.lock,
             }, { parent: this, dependsOn: [this.containers[i], ...dependsOn] }));
         };
 

@@ -15,7 +15,7 @@ export class RoleContainer extends pulumi.dynamic.Resource {
     declare readonly healthyAt: pulumi.Output<number>;
     constructor(name: string, props: Inputs<ContainerInputs>, opts?: pulumi.CustomResourceOptions) {
         super(providerStub("Container"), name, { ...props, containerId: undefined, containerName: undefined, healthyAt: undefined },
-            { ...opts, additionalSecretOutputs: ["secretEnv", "connection", "registry", "envFileSha256", "tlsCertificate"] }, MODULE, "RoleContainer");
+            { ...opts, additionalSecretOutputs: ["secretEnv", "connection", "registry", "envFileSha256", "tlsCertificate", "lock"] }, MODULE, "RoleContainer");
     }
 }
 
@@ -23,7 +23,7 @@ export class ProxyInstance extends pulumi.dynamic.Resource {
     declare readonly created: pulumi.Output<boolean>;
     constructor(name: string, props: Inputs<ProxyInputs>, opts?: pulumi.CustomResourceOptions) {
         super(providerStub("Proxy"), name, { ...props, created: undefined },
-            { ...opts, additionalSecretOutputs: ["connection"] }, MODULE, "KamalProxy");
+            { ...opts, additionalSecretOutputs: ["connection", "lock"] }, MODULE, "KamalProxy");
     }
 }
 
@@ -32,7 +32,7 @@ export class TrafficSwitch extends pulumi.dynamic.Resource {
     declare readonly switchedAt: pulumi.Output<number>;
     constructor(name: string, props: Inputs<ReleaseInputs>, opts?: pulumi.CustomResourceOptions) {
         super(providerStub("Release"), name, { ...props, retired: undefined, switchedAt: undefined },
-            { ...opts, additionalSecretOutputs: ["connection", "tlsCertificate"] }, MODULE, "TrafficSwitch");
+            { ...opts, additionalSecretOutputs: ["connection", "tlsCertificate", "lock"] }, MODULE, "TrafficSwitch");
     }
 }
 
@@ -41,6 +41,6 @@ export class RoleHook extends pulumi.dynamic.Resource {
     declare readonly runs: pulumi.Output<HookRun[]>;
     constructor(name: string, props: Inputs<HookInputs>, opts?: pulumi.CustomResourceOptions) {
         super(providerStub("Hook"), name, { ...props, runs: undefined },
-            { ...opts, additionalSecretOutputs: ["targets"] }, MODULE, "PostAppBootHook");
+            { ...opts, additionalSecretOutputs: ["targets", "lock"] }, MODULE, "PostAppBootHook");
     }
 }

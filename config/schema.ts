@@ -22,8 +22,21 @@ const NAME = /^[a-z0-9][a-z0-9_-]*$/;
 const nameField = (what: string) =>
     z.string().regex(NAME, { error: `${what} must be lowercase letters, digits, '-' or '_' (starting with a letter or digit)` });
 
+/** Node timers overflow past 2^31-1 ms (they then fire at once): no duration may exceed it. */
+export const MAX_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
 const seconds = (what: string) =>
-    z.number({ error: `${what} must be a number of seconds` }).positive({ error: `${what} must be more than 0 seconds` });
+    z.number({ error: `${what} must be a number of seconds` }).positive({ error: `${what} must be more than 0 seconds` })
+        .max(MAX_SECONDS, { error: `${what} must be at most ${MAX_SECONDS} seconds (about 24 days)` });
+/** `docker stop --time` takes whole seconds. */
+const wholeSeconds = (what: string) => seconds(what).int({ error: `${what} must be a whole number of seconds (docker stop --time takes an integer)` });
+const port = (what: string) => z.number({ error: `${what} must be a port number` }).int({ error: `${what} must be a whole number` })
+    .min(1, { error: `${what} must be between 1 and 65535` }).max(65535, { error: `${what} must be between 1 and 65535` });
+
+/** Docker image references: [registry[:port]/]path[:tag][@sha256:digest], path components lowercase. */
+export const IMAGE_REF = /^(?:(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:]+\])(?::\d+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[0-9a-f]{64})?$/;
+const imageRef = (what: string) => z.string().min(1, { error: `${what} cannot be empty` })
+    .regex(IMAGE_REF, { error: `${what} is not a Docker image reference: use [registry[:port]/]name[:tag][@sha256:digest], lowercase name` });
+const volume = z.string().regex(/\S/, { error: "a volume cannot be empty: use HOST_PATH_OR_NAME:CONTAINER_PATH[:OPTIONS]" });
 
 /** Hosts are names or addresses, optionally `user@` free: the user lives under `ssh`. */
 export const HOSTNAME = /^(localhost|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\]|[0-9A-Fa-f]*:[0-9A-Fa-f]*:[0-9A-Fa-f:.]*)$/;
@@ -137,11 +150,11 @@ export const roleSchema = z.strictObject({
     labels: z.record(z.string(), z.string()).optional(),
     /** Extra `docker run` options, as Kamal's role `options` map: `{ memory: "1g", "add-host": [...] }`. */
     options: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.array(z.string())])).optional(),
-    volumes: z.array(z.string()).optional(),
+    volumes: z.array(volume).optional(),
     logging: z.strictObject({ driver: z.string().optional(), options: z.record(z.string(), z.string()).optional() }).optional(),
     /** true/false, or proxy settings overriding the app's `proxy`. The primary role is proxied by default. */
     proxy: z.union([z.boolean(), proxySchema]).optional(),
-    stopTimeout: seconds("stopTimeout").optional(),
+    stopTimeout: wholeSeconds("stopTimeout").optional(),
     hooks: z.strictObject({ postAppBoot: hookSchema.optional() }).optional(),
     /**
      * Roles whose boot (and post-app-boot hook) must succeed before this role boots.
@@ -182,7 +195,7 @@ export const bootSchema = z.strictObject({
 
 export const appSchema = z.strictObject({
     service: nameField("service"),
-    image: input(z.string().min(1, { error: "image cannot be empty" })),
+    image: input(imageRef("image")),
     /** Defaults to the image tag (or digest); a new version makes new containers. */
     version: input(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/)).optional(),
     destination: nameField("destination").optional(),
@@ -193,18 +206,18 @@ export const appSchema = z.strictObject({
     proxy: proxySchema.optional(),
     registry: registrySchema.optional(),
     labels: z.record(z.string(), z.string()).optional(),
-    volumes: z.array(z.string()).optional(),
+    volumes: z.array(volume).optional(),
     logging: z.strictObject({ driver: z.string().optional(), options: z.record(z.string(), z.string()).optional() }).optional(),
     boot: bootSchema.optional(),
     deployTimeout: seconds("deployTimeout").default(30),
     drainTimeout: seconds("drainTimeout").default(30),
     readinessDelay: z.number().nonnegative().default(7),
     retainContainers: z.number().int().min(1, { error: "retainContainers must keep at least 1 container" }).default(5),
-    proxyImage: z.string().default("basecamp/kamal-proxy:v0.9.2"),
+    proxyImage: imageRef("proxyImage").default("basecamp/kamal-proxy:v0.9.2"),
     /** A directory of 4xx/5xx `.html` pages kamal-proxy serves for its own errors (Kamal's error_pages_path). */
     errorPagesPath: z.string().min(1).optional(),
     /** Ports kamal-proxy publishes on each host (Kamal's proxy `run.http_port`/`https_port`). */
-    proxyPorts: z.strictObject({ http: z.number().int().default(80), https: z.number().int().default(443) }).default({ http: 80, https: 443 }),
+    proxyPorts: z.strictObject({ http: port("proxyPorts.http").default(80), https: port("proxyPorts.https").default(443) }).default({ http: 80, https: 443 }),
 }).superRefine((app, ctx) => {
     const roles = Object.keys(app.roles);
     for (const [role, cfg] of Object.entries(app.roles)) {

@@ -6,54 +6,12 @@ import { randomBytes } from "node:crypto";
 import * as docker from "./commands/docker";
 import { envFile as kamalEnvFile } from "./commands/kamal";
 import * as proxy from "./commands/proxy";
+import { ensureImage, ensureNetwork, singleFlight } from "./host-setup";
 import { CommandError, run, tail, Transport } from "./transport";
 
-export interface Registry {
-    server?: string;
-    username: string;
-    password: string;
-}
+export { ensureImage, ensureNetwork, prepareHost, Registry } from "./host-setup";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-export async function ensureNetwork(t: Transport): Promise<void> {
-    if ((await t.exec(docker.networkInspect())).code === 0) return;
-    const argv = docker.networkCreate();
-    const created = await t.exec(argv);
-    // Two resources may race to create it: "already exists" is success.
-    if (created.code !== 0 && !/already exists/.test(created.stderr)) throw new CommandError(t.host, argv, created);
-}
-
-/** Log in (when a registry is configured) and pull; without a registry, pull only what is missing. */
-export async function ensureImage(t: Transport, image: string, registry?: Registry): Promise<void> {
-    if (registry) {
-        await run(t, docker.login(registry.server, registry.username), { stdin: registry.password });
-    } else if ((await t.exec(docker.imageInspect(image))).code === 0) {
-        return;
-    }
-    await run(t, docker.pull(image));
-}
-
-/**
- * Network check, registry login and pull: once per host and image for the
- * provider process (one deployment), shared by every role on that host. A
- * failure is forgotten, so a later resource tries again.
- */
-const prepared = new WeakMap<Transport, Map<string, Promise<void>>>();
-export function prepareHost(t: Transport, image: string, registry?: Registry): Promise<void> {
-    const byKey = prepared.get(t) ?? prepared.set(t, new Map()).get(t)!;
-    const key = JSON.stringify([image, registry?.server, registry?.username, registry?.password]);
-    let done = byKey.get(key);
-    if (!done) {
-        done = (async () => {
-            await ensureNetwork(t);
-            await ensureImage(t, image, registry);
-        })();
-        byKey.set(key, done);
-        done.catch(() => byKey.delete(key));
-    }
-    return done;
-}
 
 export interface ContainerState {
     id: string;
@@ -88,19 +46,29 @@ export async function writeEnvFile(t: Transport, path: string, env: Record<strin
 
 /**
  * Starts a container under `spec.name`. A stopped leftover of that name (a
- * failed attempt) is removed; a running one (same version, new config) is
- * renamed aside and retired later by the traffic switch, as Kamal does.
+ * failed attempt, or one created but never started) is removed; a running one
+ * (same version, new config, or booted by a run whose state was never
+ * recorded) is renamed aside and retired later by the traffic switch, as Kamal
+ * does. A `docker run` that fails leaves no Created container behind.
  */
 export async function startContainer(t: Transport, spec: docker.RunSpec): Promise<string> {
-    // Run first: the name is free on almost every deploy, so look at the host only on a conflict.
     const argv = docker.run(spec);
-    const first = await t.exec(argv);
-    if (first.code === 0) return first.stdout.trim();
-    if (!/is already in use/.test(first.stderr)) throw new CommandError(t.host, argv, first);
-    const existing = await inspect(t, spec.name);
-    if (existing?.running) await run(t, docker.rename(existing.id, `${spec.name}_replaced_${randomBytes(4).toString("hex")}`));
-    else if (existing) await run(t, docker.remove(existing.id));
-    return (await run(t, argv)).trim();
+    // Run first: the name is free on almost every deploy, so look at the host only on a failure.
+    for (let attempt = 0; ; attempt++) {
+        const r = await t.exec(argv);
+        if (r.code === 0) return r.stdout.trim();
+        const existing = await inspect(t, spec.name);
+        if (/is already in use/.test(r.stderr)) {
+            // Someone else's container holds the name; take it over once (another process may race us again).
+            if (attempt > 0) throw new CommandError(t.host, argv, r);
+            if (existing?.running) await run(t, docker.rename(existing.id, `${spec.name}_replaced_${randomBytes(4).toString("hex")}`));
+            else if (existing) await run(t, docker.remove(existing.id));
+            continue;
+        }
+        // Created, then failed to start (e.g. a network problem): remove it, no state will ever track it.
+        if (existing && !existing.running) await t.exec(docker.remove(existing.id));
+        throw new CommandError(t.host, argv, r);
+    }
 }
 
 export type Health =
@@ -187,7 +155,11 @@ export async function proxyRunning(t: Transport): Promise<boolean> {
 }
 
 /** Ensure kamal-proxy runs; returns whether we started it (so destroy only removes what it made). */
-export async function ensureProxy(t: Transport, spec: proxy.ProxyRunSpec): Promise<{ created: boolean }> {
+export function ensureProxy(t: Transport, spec: proxy.ProxyRunSpec): Promise<{ created: boolean }> {
+    return singleFlight(`${t.host}|proxy`, () => bootProxy(t, spec));
+}
+
+async function bootProxy(t: Transport, spec: proxy.ProxyRunSpec): Promise<{ created: boolean }> {
     await ensureNetwork(t);
     const existing = await inspect(t, proxy.PROXY_CONTAINER);
     let created = false;
@@ -195,8 +167,12 @@ export async function ensureProxy(t: Transport, spec: proxy.ProxyRunSpec): Promi
         await run(t, docker.start(existing.id));
     } else if (!existing) {
         await ensureImage(t, spec.image);
-        await run(t, proxy.runProxy(spec));
-        created = true;
+        const argv = proxy.runProxy(spec);
+        const r = await t.exec(argv);
+        if (r.code === 0) created = true;
+        // Another process booted it meanwhile: adopt theirs.
+        else if (!/already in use/.test(r.stderr)) throw new CommandError(t.host, argv, r);
+        else if (!(await inspect(t, proxy.PROXY_CONTAINER))?.running) await run(t, docker.start(proxy.PROXY_CONTAINER));
     }
     // Ready when its control socket answers.
     for (let i = 0; ; i++) {

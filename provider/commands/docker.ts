@@ -73,6 +73,12 @@ export function run(spec: RunSpec): Argv {
 
 export const networkInspect = (name = KAMAL_NETWORK): Argv => ["docker", "network", "inspect", "--format", "{{.Name}}", name];
 export const networkCreate = (name = KAMAL_NETWORK): Argv => ["docker", "network", "create", name];
+/** Networks whose name contains `name` (Docker's filter is a substring match): `ID<TAB>NAME<TAB>CREATED`. */
+export const networkList = (name = KAMAL_NETWORK): Argv =>
+    ["docker", "network", "ls", "--no-trunc", "--filter", `name=${name}`, "--format", "{{.ID}}\t{{.Name}}\t{{.CreatedAt}}"];
+/** How many containers one network (by ID) has attached. */
+export const networkContainers = (id: string): Argv => ["docker", "network", "inspect", "--format", "{{len .Containers}}", id];
+export const networkRemove = (id: string): Argv => ["docker", "network", "rm", id];
 
 export const imageInspect = (image: string): Argv => ["docker", "image", "inspect", "--format", "{{.Id}}", image];
 export const pull = (image: string): Argv => ["docker", "pull", image];
@@ -105,9 +111,15 @@ export const exec = (container: string, argv: string[], env: Record<string, stri
 /**
  * Writes stdin to `$HOME/<path>`, readable only by its owner, and prints the
  * absolute path: how env files reach hosts without secrets touching argv.
+ * Safe when run concurrently: each writer has its own temp file (renamed into
+ * place atomically), and a directory removed meanwhile by removeFile is made again.
  */
-export const writePrivateFile = (path: string): Argv =>
-    ["sh", "-c", 'cd "$HOME" && umask 077 && mkdir -p "$(dirname "$1")" && cat > "$1.tmp" && mv "$1.tmp" "$1" && printf %s "$PWD/$1"', "sh", path];
+export const writePrivateFile = (path: string): Argv => ["sh", "-c", [
+    'cd "$HOME" && umask 077 && t=$(mktemp "$HOME/.kamal-write.XXXXXX") || exit 1',
+    'cat > "$t" || { rm -f "$t"; exit 1; }',
+    'i=0; while [ $i -lt 20 ]; do i=$((i+1)); mkdir -p "$(dirname "$1")" && mv "$t" "$1" 2>/dev/null && { printf %s "$PWD/$1"; exit 0; }; done',
+    'rm -f "$t"; echo "cannot write $1" >&2; exit 1',
+].join("\n"), "sh", path];
 /** Removes `$HOME/<path>` and the directories it leaves empty. */
 export const removeFile = (path: string): Argv =>
     ["sh", "-c", 'cd "$HOME" && rm -f "$1" && { rmdir -p "$(dirname "$1")" 2>/dev/null || true; }', "sh", path];

@@ -10,6 +10,7 @@ import {
     envFilePath, Health, inspect, listRole, prepareHost, Registry, sameContainer, startContainer, waitHealthy, writeEnvFile,
 } from "../operations";
 import { audit, ensureKamalImage, writeCertificate } from "../layout";
+import { holdLock, LockSpec } from "../lock";
 import { run, SshTarget } from "../transport";
 import { traced } from "../trace";
 import { envFileDigest, readContainer, repairContainer } from "./drift";
@@ -37,6 +38,8 @@ export interface ContainerInputs {
     bootDelay?: number;
     /** The role's custom certificate (secret), in place before any switch uses it (a `paused` hook switches first). */
     tlsCertificate?: { certificatePem: string; privateKeyPem: string };
+    /** The deploy lock this resource's host changes wait for (absent in states written before it existed). */
+    lock?: LockSpec;
 }
 
 export interface ContainerOutputs extends ContainerInputs {
@@ -111,6 +114,7 @@ export const containerProvider: pulumi.dynamic.ResourceProvider = {
     },
 
     async create(inputs: ContainerInputs) {
+        await holdLock(inputs.lock, "up");
         const t = transport(inputs.connection);
         const name = containerName(inputs);
         if (inputs.bootDelay) await new Promise((r) => setTimeout(r, inputs.bootDelay! * 1000));
@@ -148,7 +152,10 @@ export const containerProvider: pulumi.dynamic.ResourceProvider = {
     async update(_id, olds: ContainerOutputs, news: ContainerInputs) {
         // Connection, registry or health settings changed, or `refresh` found drift: the container stays, repaired in place.
         const t = transport(news.connection);
-        if (olds.drift?.length) await repairContainer(t, olds.containerId, { ...news, containerName: olds.containerName });
+        if (olds.drift?.length) {
+            await holdLock(news.lock, "up");
+            await repairContainer(t, olds.containerId, { ...news, containerName: olds.containerName });
+        }
         return {
             outs: {
                 ...news, containerId: olds.containerId, containerName: olds.containerName, healthyAt: olds.healthyAt,
@@ -163,6 +170,7 @@ export const containerProvider: pulumi.dynamic.ResourceProvider = {
      * Destroyed (no successor running): remove it and the role's retained ones.
      */
     async delete(id, olds: ContainerOutputs) {
+        await holdLock(olds.lock, "destroy");
         const t = transport(olds.connection);
         const role = { service: olds.service, role: olds.role, destination: olds.destination };
         const containers = await listRole(t, role);

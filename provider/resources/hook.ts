@@ -9,8 +9,10 @@ import * as docker from "../commands/docker";
 import * as hookCmd from "../commands/hook";
 import * as proxyCmd from "../commands/proxy";
 import { Health, inspect, listRole, sameContainer, waitHealthy } from "../operations";
+import { holdLock, LockSpec } from "../lock";
 import { run, SshTarget, tail, Transport, TransportError } from "../transport";
 import { traced } from "../trace";
+import { onShutdown, SHUTDOWN_LIMIT_MS, until } from "../shutdown";
 import { changedKeys, progress, transport } from "./common";
 
 export interface HookTarget {
@@ -37,6 +39,8 @@ export interface HookInputs {
     health: Health;
     /** For `paused`: the role's kamal-proxy service and switch settings. */
     proxy?: Omit<proxyCmd.DeployTarget, "target"> & { appPort: number };
+    /** The deploy lock this resource's host changes wait for (absent in states written before it existed). */
+    lock?: LockSpec;
 }
 
 export interface HookRun {
@@ -71,20 +75,17 @@ let handlersInstalled = false;
 function installInterruptHandlers(): void {
     if (handlersInstalled) return;
     handlersInstalled = true;
-    for (const sig of ["SIGINT", "SIGTERM"] as const) {
-        process.on(sig, function onSignal() {
-            if (runningHooks === 0) {
-                // Nothing to clean up (the engine's normal shutdown): behave as if we never listened.
-                process.removeListener(sig, onSignal);
-                process.kill(process.pid, sig);
-                return;
-            }
-            progress(`${sig}: stopping hooks, restoring traffic`);
+    onShutdown({
+        order: 0,
+        active: () => runningHooks > 0,
+        run: async () => {
+            progress("interrupted: stopping hooks, restoring traffic");
             interrupted.abort();
-            // Give in-flight cleanup a moment, then go as the engine asked.
-            setTimeout(() => process.exit(130), 15_000).unref();
-        });
-    }
+            await until(() => runningHooks === 0, SHUTDOWN_LIMIT_MS - 3_000);
+            // Let the failed create reach the engine before the process goes.
+            await new Promise((r) => setTimeout(r, 300));
+        },
+    });
 }
 
 export const hookProvider: pulumi.dynamic.ResourceProvider = {
@@ -95,6 +96,7 @@ export const hookProvider: pulumi.dynamic.ResourceProvider = {
     },
 
     async create(inputs: HookInputs) {
+        await holdLock(inputs.lock, "up");
         installInterruptHandlers();
         runningHooks++;
         let runs: HookRun[];
@@ -209,6 +211,8 @@ interface PausedHost {
     target: HookTarget;
     previous?: string;
     paused: boolean;
+    /** Its route now points at the new container: only then is there anything to restore. */
+    switched?: boolean;
     watchdog?: number;
 }
 
@@ -237,28 +241,54 @@ async function runPaused(i: HookInputs): Promise<HookRun[]> {
             h.paused = true;
             progress(`[${i.role}@${h.t.host}] paused ${service}`);
         }
-        for (const h of hosts) await run(h.t, proxyCmd.deploy({ ...route, target: targetOf(h.target.containerId) }));
+        for (const h of hosts) {
+            await run(h.t, proxyCmd.deploy({ ...route, target: targetOf(h.target.containerId) }));
+            h.switched = true;
+        }
         const runs: HookRun[] = [];
         for (const target of hookCmd.hookHosts(i.runOn, i.targets)) runs.push(await execHook(transport(target.connection), i, target));
         return runs;
     } catch (e) {
+        // Only hosts this deploy switched are touched: another host's live route is never removed.
         for (const h of hosts) {
-            if (!h.paused && h.previous) continue;
+            if (!h.switched) continue;
+            // No previous container here: the route is the one this deploy made.
             const back = h.previous
                 ? proxyCmd.deploy({ ...route, target: targetOf(h.previous) })
                 : proxyCmd.remove(service);
             const r = await h.t.exec(back).catch((err) => ({ code: 1, stderr: String(err), stdout: "" }));
-            if (r.code !== 0) progress(`[${i.role}@${h.t.host}] could not restore the previous route: ${tail(r.stderr, 3)}`);
+            if (r.code !== 0) {
+                // The new container still takes the traffic: stopping it would fail every request.
+                progress(`[${i.role}@${h.t.host}] could not restore the previous route, the new container keeps serving: ${tail(r.stderr, 3)}`);
+                continue;
+            }
             await h.t.exec(docker.stop(h.target.containerId, 10)).catch(() => undefined);
         }
         throw e;
     } finally {
+        const stuck: string[] = [];
         for (const h of hosts) {
-            if (h.paused) {
-                await h.t.exec(proxyCmd.resume(service)).catch(() => undefined);
-                progress(`[${i.role}@${h.t.host}] resumed ${service}`);
+            if (h.paused && !(await resume(h.t, service))) {
+                // Leave the watchdog armed: it resumes the route when it fires.
+                stuck.push(h.t.host);
+                continue;
             }
+            if (h.paused) progress(`[${i.role}@${h.t.host}] resumed ${service}`);
             if (h.watchdog) await h.t.exec(hookCmd.disarmWatchdog(h.watchdog)).catch(() => undefined);
         }
+        if (stuck.length) {
+            throw new TransportError(stuck.join(", "), `kamal-proxy did not confirm \`resume ${service}\` after retries; requests are held until the watchdog resumes it (within ${maxPause + 15}s of the pause) ` +
+                `or you run \`docker exec kamal-proxy kamal-proxy resume ${service}\` there`);
+        }
     }
+}
+
+/** A failed `kamal-proxy resume` would leave requests held (kamal-proxy keeps the pause across restarts): retry until it exits 0. */
+async function resume(t: Transport, service: string, attempts = 3): Promise<boolean> {
+    for (let i = 0; i < attempts; i++) {
+        const r = await t.exec(proxyCmd.resume(service), { timeoutMs: 15_000 }).catch(() => undefined);
+        if (r?.code === 0) return true;
+        await new Promise((res) => setTimeout(res, 1_000 * (i + 1)));
+    }
+    return false;
 }

@@ -3,6 +3,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import * as docker from "../commands/docker";
 import * as proxyCmd from "../commands/proxy";
 import { ensureProxy, proxyRunning } from "../operations";
+import { holdLock, LockSpec } from "../lock";
 import { run, SshTarget, Transport } from "../transport";
 import { changedKeys, progress, transport } from "./common";
 import { readProxy } from "./drift";
@@ -12,6 +13,8 @@ export interface ProxyInputs {
     image: string;
     httpPort: number;
     httpsPort: number;
+    /** The deploy lock this resource's host changes wait for (absent in states written before it existed). */
+    lock?: LockSpec;
 }
 
 export interface ProxyOutputs extends ProxyInputs {
@@ -45,6 +48,7 @@ export const proxyProvider: pulumi.dynamic.ResourceProvider = {
     },
 
     async create(inputs: ProxyInputs) {
+        await holdLock(inputs.lock, "up");
         const { created } = await boot(transport(inputs.connection), inputs);
         return { id: `${inputs.connection.host}/kamal-proxy`, outs: { ...inputs, created, drift: [] } satisfies ProxyOutputs };
     },
@@ -55,6 +59,7 @@ export const proxyProvider: pulumi.dynamic.ResourceProvider = {
 
     async update(_id, olds: ProxyOutputs, news: ProxyInputs) {
         // Never restart a proxy that serves traffic on a config change: ensure it runs, as `kamal proxy boot` would.
+        await holdLock(news.lock, "up");
         if (olds.drift?.length) progress(`[${news.connection.host}] booting kamal-proxy again: ${olds.drift.join("; ")}`);
         const { created } = await boot(transport(news.connection), news);
         return { outs: { ...news, created: olds.created || created, drift: [] } satisfies ProxyOutputs };
@@ -62,6 +67,7 @@ export const proxyProvider: pulumi.dynamic.ResourceProvider = {
 
     async delete(_id, olds: ProxyOutputs) {
         if (!olds.created) return;
+        await holdLock(olds.lock, "destroy");
         const t = transport(olds.connection);
         if (!(await proxyRunning(t))) return;
         // Only remove a proxy with no services left: other apps may share it.

@@ -8,6 +8,7 @@ import { cleanErrorPages, latestImage, proxyAppHostDir, removeProxyDir, writePro
 import * as proxyCmd from "../commands/proxy";
 import { audit, pruneService, tagLatest, writeCertificate } from "../layout";
 import { proxyRunning, retireOthers } from "../operations";
+import { holdLock, LockSpec } from "../lock";
 import { CommandError, run, SshTarget, Transport } from "../transport";
 import { traced } from "../trace";
 import { changedKeys, progress, transport } from "./common";
@@ -30,6 +31,8 @@ export interface ReleaseInputs {
     errorPages?: { version: string; files: Record<string, string> };
     /** A custom certificate (secret): written where `proxy.tlsCertificatePath` points. */
     tlsCertificate?: { certificatePem: string; privateKeyPem: string };
+    /** The deploy lock this resource's host changes wait for (absent in states written before it existed). */
+    lock?: LockSpec;
 }
 
 export interface ReleaseOutputs extends ReleaseInputs {
@@ -68,6 +71,7 @@ export const releaseProvider: pulumi.dynamic.ResourceProvider = {
 
     async delete(_id, olds: ReleaseOutputs) {
         if (!olds.proxy) return;
+        await holdLock(olds.lock, "destroy");
         const t = transport(olds.connection);
         // A private key must not outlive the app on the host.
         if (olds.tlsCertificate) await run(t, removeProxyDir(`${proxyAppHostDir(olds.service, olds.destination)}/tls/${olds.role}`));
@@ -80,6 +84,7 @@ export const releaseProvider: pulumi.dynamic.ResourceProvider = {
 };
 
 async function release(i: ReleaseInputs, resume = false): Promise<ReleaseOutputs> {
+    await holdLock(i.lock, "up");
     const t = transport(i.connection);
     const target = switchTarget(i);
     if (target) {

@@ -3,6 +3,7 @@
  * resource of a deployment runs in the same process, so they share one SSH
  * connection per host.
  */
+import { createHash } from "node:crypto";
 import { LocalTransport } from "./local";
 import { SshTarget, SshTransport } from "./ssh";
 import { tracedTransport } from "../trace";
@@ -17,7 +18,12 @@ export const isLocalHost = (host: string) => host === "localhost";
 
 export function transportFor(target: SshTarget): Transport {
     if (isLocalHost(target.host)) return (pool.get("localhost") as Transport) ?? pool.set("localhost", new LocalTransport()).get("localhost")!;
-    const key = `${target.user}@${target.host}:${target.port}`;
+    // Everything that decides whom we trust and how we log in is part of the key: a connection
+    // opened without host key verification must never serve an app that demands it.
+    const key = createHash("sha256").update(JSON.stringify([
+        target.user, target.host, target.port, target.verifyHostKey, target.knownHosts ?? null, target.hostKeys ?? null,
+        target.proxy ?? null, target.keyPath ?? null, target.privateKey ?? null,
+    ])).digest("hex");
     let t = pool.get(key);
     if (!t) {
         t = new SshTransport(target);

@@ -64,6 +64,8 @@ export class SshTransport implements Transport {
     readonly host: string;
     private connecting?: Promise<NodeSSH>;
     private jump?: NodeSSH;
+    /** Aborts of the commands running now: a lost connection fails them all at once. */
+    private readonly pending = new Set<(why: string) => void>();
 
     constructor(private readonly target: SshTarget) {
         this.host = target.host;
@@ -95,10 +97,21 @@ export class SshTransport implements Transport {
         } catch (e) {
             throw new TransportError(host, `SSH connection failed: ${refusal.reason ?? (e as Error).message}`);
         }
-        ssh.connection?.on("close", () => {
-            if (this.connecting) this.connecting = undefined; // reconnect on next use
-        });
+        this.watch(ssh);
         return ssh;
+    }
+
+    /**
+     * ssh2 reports a keepalive timeout or a reset as an error then a close, but a
+     * command's channel may never report its exit: fail every pending command here.
+     */
+    private watch(ssh: Pick<NodeSSH, "connection">): void {
+        let lastError = "";
+        ssh.connection?.on("error", (e: Error) => { lastError = e.message; });
+        ssh.connection?.on("close", () => {
+            this.connecting = undefined; // reconnect on next use
+            for (const abort of [...this.pending]) abort(`SSH connection lost${lastError ? ` (${lastError})` : ""}`);
+        });
     }
 
     private connection(): Promise<NodeSSH> {
@@ -122,6 +135,7 @@ export class SshTransport implements Transport {
             const settle = (fn: () => void) => {
                 if (settled) return;
                 settled = true;
+                this.pending.delete(abort);
                 clearTimeout(timer);
                 options.signal?.removeEventListener("abort", onAbort);
                 fn();
@@ -129,8 +143,9 @@ export class SshTransport implements Transport {
             // Timeouts and interrupts settle at once: a closed channel may never report an exit.
             const abort = (why: string) => settle(() => {
                 channel?.close();
-                reject(new TransportError(this.host, why));
+                reject(new TransportError(this.host, `${why} while running \`${argv.slice(0, 3).join(" ")}\``));
             });
+            this.pending.add(abort);
             const timer = options.timeoutMs ? setTimeout(() => abort(`timed out after ${options.timeoutMs! / 1000}s`), options.timeoutMs) : undefined;
             const onAbort = () => abort("interrupted");
             if (options.signal?.aborted) return onAbort();

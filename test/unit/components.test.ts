@@ -102,7 +102,14 @@ describe("KamalApp wiring", function () {
         }, { proxyImage: "basecamp/kamal-proxy:v0.9.3", proxyPorts: { http: 8080, https: 8443 } }));
         assert.deepEqual(Object.keys(app.proxies).sort(), ["h1", "h2", "h3"]);
         assert.deepEqual(names("KamalProxy"), ["demo-proxy-h1", "demo-proxy-h2", "demo-proxy-h3"]);
-        assert.deepEqual(named("KamalProxy", "demo-proxy-h3").inputs, {
+        const { lock, ...proxyInputs } = named("KamalProxy", "demo-proxy-h3").inputs;
+        // Every change waits for the app's deploy lock on the primary host (web's first host), a secret (it carries the SSH settings).
+        assert.deepEqual(lock.value, { connection: { host: "h1", user: "root", port: 22, verifyHostKey: true }, service: "shop", stack: "project/stack", version: "v7" });
+        assert.equal(Object.keys(lock).length, 2, "the lock is a secret");
+        for (const type of ["RoleContainer", "TrafficSwitch"]) {
+            for (const r of names(type)) assert.deepEqual(named(type, r).inputs.lock, lock, `${type} ${r} carries the app's lock`);
+        }
+        assert.deepEqual(proxyInputs, {
             __provider: named("KamalProxy", "demo-proxy-h3").inputs.__provider,
             connection: { host: "h3", user: "root", port: 22, verifyHostKey: true },
             image: "basecamp/kamal-proxy:v0.9.3",

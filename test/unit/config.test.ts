@@ -214,6 +214,29 @@ describe("parseAppConfig", () => {
             assert.match(problems(minimal({ env: { clear: { "1BAD": "x" } } }))[0], /^env\.clear\.1BAD: env names are letters, digits and '_'/);
         });
 
+        it("rejects up front values that would only fail on a host (Issue 11 §6)", () => {
+            const one = (extra: Partial<KamalAppInput>) => {
+                const p = problems(minimal(extra));
+                assert.equal(p.length, 1, p.join("\n"));
+                return p[0];
+            };
+            assert.match(one({ roles: { web: { hosts: ["a"], stopTimeout: 2.5 } } }), /^roles\.web\.stopTimeout: stopTimeout must be a whole number of seconds/);
+            assert.match(one({ roles: { web: { hosts: ["a"], hooks: { postAppBoot: { command: "x", timeout: 2_147_484 } } } } }),
+                /^roles\.web\.hooks\.postAppBoot\.timeout: hook timeout must be at most 2147483 seconds/);
+            assert.match(one({ deployTimeout: 3e9 }), /^deployTimeout: deployTimeout must be at most 2147483 seconds/);
+            for (const image of ["registry.example.com/App:v1", "app v1", "app:", "-app", "app:v1:v2", "host:port/app"]) {
+                assert.match(one({ image }), /^image: image is not a Docker image reference/, image);
+            }
+            assert.match(one({ proxyImage: "basecamp/kamal proxy" }), /^proxyImage: proxyImage is not a Docker image reference/);
+            for (const http of [0, 65536, 80.5]) assert.match(one({ proxyPorts: { http, https: 443 } }), /^proxyPorts\.http: proxyPorts\.http must be/, String(http));
+            assert.match(one({ volumes: [""] }), /^volumes\[0\]: a volume cannot be empty/);
+            assert.match(one({ roles: { web: { hosts: ["a"], volumes: ["data:/data", " "] } } }), /^roles\.web\.volumes\[1\]: a volume cannot be empty/);
+            for (const image of ["app", "app:v1", "172.17.0.1:5000/pulumi-kamal/testapp:v2", "ghcr.io/org/app_x/web-1:2024.01.01",
+                `app@sha256:${"a".repeat(64)}`, "localhost:5000/app:latest", "basecamp/kamal-proxy:v0.9.2"]) {
+                assert.doesNotThrow(() => parseAppConfig("demo", minimal({ image, proxyImage: image, roles: { web: { hosts: ["a"], stopTimeout: 10 } } })), image);
+            }
+        });
+
         it("rejects host:port even when the host looks like hex (db:2222), and accepts IPv6", () => {
             for (const bad of ["db:2222", "cafe:22", "[::1"]) assert.equal(problems(minimal({ roles: { web: { hosts: [bad] } } })).length, 1, bad);
             for (const good of ["::1", "fe80::1", "[2001:db8::1]", "10.0.0.1", "web-1.example.com"]) assert.doesNotThrow(() => parseAppConfig("demo", minimal({ roles: { web: { hosts: [good] } } })), good);

@@ -1,4 +1,7 @@
 /** Host key checks against keys and known_hosts files made by the real ssh-keygen. */
+import { EventEmitter } from "node:events";
+import { SshTransport } from "../../provider/transport/ssh";
+import { transportFor } from "../../provider/transport";
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -145,5 +148,41 @@ describe("host keys", function () {
         it("tolerates trailing comments and extra whitespace", () => {
             assert.equal(checkKnownHosts(`  web1\t${key.type}   ${key.base64}   a comment here\n`, "web1", 22, key.blob), "trusted");
         });
+    });
+});
+
+describe("connection pool", () => {
+    const base = { host: "10.0.0.9", user: "deploy", port: 22, verifyHostKey: true };
+
+    it("shares one connection only between identical SSH settings: verification, known_hosts, pins, key and jump host are part of the key", () => {
+        assert.equal(transportFor(base), transportFor({ ...base }));
+        for (const other of [
+            { ...base, verifyHostKey: false },
+            { ...base, knownHosts: "/etc/ssh/other_known_hosts" },
+            { ...base, hostKeys: { "10.0.0.9": "SHA256:x" } },
+            { ...base, privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nother" },
+            { ...base, keyPath: "~/.ssh/other" },
+            { ...base, proxy: "bastion" },
+        ]) {
+            assert.notEqual(transportFor(other), transportFor(base), JSON.stringify(Object.keys(other)));
+        }
+    });
+});
+
+describe("SshTransport: a lost connection", () => {
+    it("rejects every command pending on it at once, naming the host, the cause and the command (the channels never report an exit)", async () => {
+        const t = new SshTransport({ host: "10.0.0.7", user: "deploy", port: 22, verifyHostKey: true });
+        const connection = new EventEmitter();
+        const fake = { connection, execCommand: () => new Promise(() => undefined) };
+        (t as any).watch(fake);
+        (t as any).connecting = Promise.resolve(fake);
+        const hook = t.exec(["docker", "exec", "app-web", "bin/migrate"]);
+        const other = t.exec(["docker", "ps"]);
+        await new Promise((r) => setImmediate(r));
+        connection.emit("error", new Error("Keepalive timeout"));
+        connection.emit("close");
+        await assert.rejects(hook, { name: "TransportError", message: "10.0.0.7: SSH connection lost (Keepalive timeout) while running `docker exec app-web`" });
+        await assert.rejects(other, /10\.0\.0\.7: SSH connection lost \(Keepalive timeout\) while running `docker ps`/);
+        assert.equal((t as any).connecting, undefined, "the next command reconnects");
     });
 });

@@ -165,6 +165,8 @@ describe("containerProvider", () => {
 
         it("creates the kamal network when missing, and tolerates losing the race to create it", async () => {
             const h1 = dockerHost("h1").on(["docker", "network", "inspect"], { code: 1 })
+                .on(["docker", "network", "ls"], { stdout: `${hex("1")}\tkamal\t2024-01-01\n` })
+                .on(["docker", "network", "ls"], { stdout: "" }, 1)
                 .on(["docker", "network", "create"], { code: 1, stderr: "Error response from daemon: network with name kamal already exists" });
             use(h1);
             await containerProvider.create(inputs());
@@ -173,12 +175,12 @@ describe("containerProvider", () => {
 
         const nameInUse = { code: 125, stderr: `docker: Error response from daemon: Conflict. The container name "/app-web-v2" is already in use by container "${OLD_ID}".\n` };
 
-        it("runs without looking first; a run that fails otherwise fails the create without retrying", async () => {
+        it("runs without looking first; a run that fails otherwise fails the create without retrying, its Created leftover looked up for removal", async () => {
             const h1 = dockerHost("h1").on(["docker", "run"], { code: 125, stderr: "docker: invalid reference format\n" });
             use(h1);
             await assert.rejects(containerProvider.create(inputs()), /invalid reference format/);
             assert.equal(h1.find(["docker", "run"]).length, 1);
-            assert.equal(h1.find(inspecting("app-web-v2")).length, 0);
+            assert.equal(h1.find(inspecting("app-web-v2")).length, 1);
         });
 
         it("logs in, pulls and checks the network once per host for all roles of a deployment", async () => {
@@ -738,6 +740,45 @@ describe("hookProvider", () => {
             use(h1);
             await assert.rejects(hookProvider.create(inputs({ when: "paused", targets: [target("h1", ID1)] })), HookFailedError);
             assert.deepEqual(log.map(label), ["h1 inspect", "h1 list", "h1 deploy 1", "h1 hook", "h1 remove", "h1 stop 1"]);
+        });
+
+        it("a failure before the pause reached a host never touches that host's live route (no remove, no stop)", async () => {
+            const log: Call[] = [];
+            // h1's container is gone (health re-check fails) before anything was paused or switched; h2 serves an old version.
+            const h1 = pausedHost("h1", ID1, PREV1, "111", log).on(inspecting(ID1), { code: 1, stderr: "No such container" });
+            const h2 = pausedHost("h2", ID2, PREV2, "222", log).on(["docker", "ps"], { stdout: psLine(ID2, "app-web-v2", "running", "2024-01-02") });
+            use(h1, h2);
+            await assert.rejects(hookProvider.create(inputs({ when: "paused" })), /container app-web-v2 is gone/);
+            assert.deepEqual(log.filter((c) => c.argv[4] === "remove" || c.argv[4] === "deploy" || c.argv[1] === "stop").map(label), []);
+        });
+
+        it("a failed restore keeps the new container running (it still serves) and still resumes", async () => {
+            const log: Call[] = [];
+            const h1 = pausedHost("h1", ID1, PREV1, "111", log).on(isHook, { code: 1 })
+                .on((a) => a[4] === "deploy" && a.includes("555555555555:3000"), { code: 1, stderr: "target failed to become healthy" });
+            use(h1);
+            await assert.rejects(hookProvider.create(inputs({ when: "paused", targets: [target("h1", ID1)] })), HookFailedError);
+            assert.deepEqual(log.map(label).slice(-4), ["h1 hook", "h1 deploy 5", "h1 resume", "h1 disarm 111"]);
+            assert.ok(stderr.lines.some((l) => /could not restore the previous route, the new container keeps serving/.test(l)));
+        });
+
+        it("a failed resume is retried; the watchdog is disarmed only after kamal-proxy confirms it", async () => {
+            const log: Call[] = [];
+            const h1 = pausedHost("h1", ID1, PREV1, "111", log).on([...PROXY_CLI, "resume"], { code: 1, stderr: "connection refused" }, 1);
+            use(h1);
+            await hookProvider.create(inputs({ when: "paused", targets: [target("h1", ID1)] }));
+            assert.deepEqual(log.map(label).slice(-3), ["h1 resume", "h1 resume", "h1 disarm 111"]);
+        });
+
+        it("a resume that never succeeds fails the deploy, says how to resume, and leaves the watchdog armed", async function () {
+            this.timeout(10_000);
+            const log: Call[] = [];
+            const h1 = pausedHost("h1", ID1, PREV1, "111", log).on([...PROXY_CLI, "resume"], { code: 1, stderr: "connection refused" });
+            use(h1);
+            await assert.rejects(hookProvider.create(inputs({ when: "paused", targets: [target("h1", ID1)] })),
+                /h1: kamal-proxy did not confirm `resume app-web` after retries; .*docker exec kamal-proxy kamal-proxy resume app-web/);
+            assert.equal(log.filter((c) => c.argv[4] === "resume").length, 3);
+            assert.equal(log.filter((c) => c.argv[0] === "kill").length, 0);
         });
 
         it("needs a proxied role", async () => {
