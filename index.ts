@@ -15,3 +15,4 @@ export type { KamalAppOutputs, HookRun } from "./components/outputs";
 /** The dynamic resources the components create, and how they reach a host. */
 export type { RoleContainer, RoleHook, TrafficSwitch, ProxyInstance } from "./components/resources";
 export type { SshTarget } from "./provider/transport";
+export type { LockSpec } from "./provider/lock";

@@ -13,6 +13,7 @@ import { isUnknown } from "./resources/common";
 import { onShutdown } from "./shutdown";
 import { connect, run, SshTarget, Transport } from "./transport";
 
+/** The deploy lock every host change of one deployment waits for: Kamal's lock directory on the primary host. */
 export interface LockSpec {
     /** The primary host (the primary role's first host), as Kamal locks. */
     connection: SshTarget;
