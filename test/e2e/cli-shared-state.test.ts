@@ -6,12 +6,12 @@
  * which `deploy --no-refresh` does not.
  */
 import * as assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { SharedDb, testbed } from "./fixture";
+import { deployYmlEnv, SharedDb, testbed } from "./fixture";
 import { get, onHost, REPO } from "./harness";
+import { capture, CliResult, explain } from "./user";
 
 const tb = testbed();
 const hosts = tb.hosts.slice(0, 2);
@@ -19,42 +19,18 @@ const [h1] = hosts;
 const SERVICE = "shop-shared";
 const PASSPHRASE = "e2e-shared-passphrase";
 
-interface CliResult { code: number | null; stdout: string; stderr: string }
-
 describe("pulumi-kamal CLI: a team shares the state through --backend; deploy refreshes first", function () {
     let db: SharedDb;
     let shared: string;
     const checkouts: string[] = [];
     let deployed = false;
 
-    const env = (): NodeJS.ProcessEnv => ({
-        ...process.env,
-        PK_E2E_IMAGE: `${tb.appImage}:v2`,
-        PK_E2E_HOST1: hosts[0],
-        PK_E2E_HOST2: hosts[1],
-        PK_E2E_REGISTRY: tb.registry,
-        PK_E2E_REGISTRY_USER: tb.registryUser ?? "",
-        PK_E2E_REGISTRY_PASSWORD: tb.registryPassword ?? "",
-        PK_E2E_SSH_USER: tb.user,
-        PK_E2E_SSH_KEY: tb.keyPath,
-        PK_E2E_KNOWN_HOSTS: tb.knownHosts,
-        PK_E2E_DB_URL: db.url,
-        PK_E2E_TOKEN_SEED: "shared",
-        PULUMI_CONFIG_PASSPHRASE: PASSPHRASE,
-    });
-
     /** `pulumi-kamal ARGS --backend file://SHARED` in one checkout. */
-    const cli = (checkout: string, args: string[]): Promise<CliResult> => new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, [path.join(REPO, "dist/cli/main.js"), ...args, "--backend", `file://${shared}`],
-            { cwd: checkout, env: { ...env(), PULUMI_HOME: path.join(checkout, ".pulumi-home") }, stdio: ["ignore", "pipe", "pipe"] });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-        child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-        child.on("error", reject);
-        child.on("close", (code) => resolve({ code, stdout, stderr }));
-    });
-    const explain = (r: CliResult) => `exit ${r.code}\n--- stdout (end)\n${r.stdout.slice(-3000)}\n--- stderr (end)\n${r.stderr.slice(-2000)}`;
+    const cli = (checkout: string, args: string[]): Promise<CliResult> =>
+        capture(process.execPath, [path.join(REPO, "dist/cli/main.js"), ...args, "--backend", `file://${shared}`], {
+            cwd: checkout,
+            env: { ...process.env, ...deployYmlEnv(tb, db, "shared"), PULUMI_CONFIG_PASSPHRASE: PASSPHRASE, PULUMI_HOME: path.join(checkout, ".pulumi-home") },
+        });
     const running = (host: string) =>
         onHost(tb, host, `docker ps --filter label=service=${SERVICE} --format '{{.Names}}'`).split("\n").filter(Boolean).sort();
 

@@ -5,14 +5,15 @@
  * `KamalApp.fromDeployYml` in a Pulumi program, with the same result.
  */
 import * as assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { KamalApp } from "../../index";
-import { SharedDb, testbed } from "./fixture";
+import { deployYmlEnv, SharedDb, testbed } from "./fixture";
 import { get, onHost, REPO, testStack, TestStack } from "./harness";
+import { capture, CliResult, explain } from "./user";
 
 const tb = testbed();
 const hosts = tb.hosts.slice(0, 2);
@@ -20,12 +21,6 @@ const [h1] = hosts;
 const SERVICE = "shop-yml";
 const TOKEN = `token-${process.pid}-${Date.now()}`;
 const PASSPHRASE = "e2e-cli-passphrase";
-
-interface CliResult {
-    code: number | null;
-    stdout: string;
-    stderr: string;
-}
 
 /** Every file under `dir` (symlinks, i.e. the workspace's node_modules, not followed). */
 function rawFiles(dir: string): string {
@@ -62,19 +57,7 @@ describe("deploy.yml with role hooks: the pulumi-kamal CLI, then KamalApp.fromDe
     const snapshots: Record<string, string[]> = {};
 
     /** The environment the deploy.yml's ERB and .kamal/secrets read. */
-    const appEnv = (image = `${tb.appImage}:v2`): Record<string, string> => ({
-        PK_E2E_IMAGE: image,
-        PK_E2E_HOST1: hosts[0],
-        PK_E2E_HOST2: hosts[1],
-        PK_E2E_REGISTRY: tb.registry,
-        PK_E2E_REGISTRY_USER: tb.registryUser ?? "",
-        PK_E2E_REGISTRY_PASSWORD: tb.registryPassword ?? "",
-        PK_E2E_SSH_USER: tb.user,
-        PK_E2E_SSH_KEY: tb.keyPath,
-        PK_E2E_KNOWN_HOSTS: tb.knownHosts,
-        PK_E2E_DB_URL: db.url,
-        PK_E2E_TOKEN_SEED: TOKEN.slice("token-".length),
-    });
+    const appEnv = (image = `${tb.appImage}:v2`) => deployYmlEnv(tb, db, TOKEN.slice("token-".length), image);
 
     /** `node dist/cli/main.js ARGS` in the project, as `npx pulumi-kamal ARGS` runs it. */
     const cli = (args: string[], extraEnv: Record<string, string> = {}): Promise<CliResult> => {
@@ -88,23 +71,8 @@ describe("deploy.yml with role hooks: the pulumi-kamal CLI, then KamalApp.fromDe
             ...extraEnv,
         };
         delete env.PULUMI_CLI_DIR;
-        return new Promise((resolve, reject) => {
-            const child = spawn(process.execPath, [path.join(REPO, "dist/cli/main.js"), ...args], { cwd: project, env, stdio: ["ignore", "pipe", "pipe"] });
-            let stdout = "";
-            let stderr = "";
-            child.stdout.setEncoding("utf8").on("data", (d: string) => {
-                stdout += d;
-                if (process.env.E2E_VERBOSE) process.stdout.write(d);
-            });
-            child.stderr.setEncoding("utf8").on("data", (d: string) => {
-                stderr += d;
-                if (process.env.E2E_VERBOSE) process.stderr.write(d);
-            });
-            child.on("error", reject);
-            child.on("close", (code) => resolve({ code, stdout, stderr }));
-        });
+        return capture(process.execPath, [path.join(REPO, "dist/cli/main.js"), ...args], { cwd: project, env });
     };
-    const explain = (r: CliResult) => `exit ${r.code}\n--- stdout (end)\n${r.stdout.slice(-3000)}\n--- stderr (end)\n${r.stderr.slice(-3000)}`;
 
     before(async function () {
         db = new SharedDb(tb, 5470);

@@ -23,6 +23,23 @@ export interface Scenario {
     env?: Record<string, string>;
 }
 
+/** The environment test/fixtures' deploy.yml (its ERB) and .kamal/secrets read. */
+export function deployYmlEnv(tb: Testbed, db: SharedDb, tokenSeed: string, image = `${tb.appImage}:v2`): Record<string, string> {
+    return {
+        PK_E2E_IMAGE: image,
+        PK_E2E_HOST1: tb.hosts[0],
+        PK_E2E_HOST2: tb.hosts[1],
+        PK_E2E_REGISTRY: tb.registry,
+        PK_E2E_REGISTRY_USER: tb.registryUser ?? "",
+        PK_E2E_REGISTRY_PASSWORD: tb.registryPassword ?? "",
+        PK_E2E_SSH_USER: tb.user,
+        PK_E2E_SSH_KEY: tb.keyPath,
+        PK_E2E_KNOWN_HOSTS: tb.knownHosts,
+        PK_E2E_DB_URL: db.url,
+        PK_E2E_TOKEN_SEED: tokenSeed,
+    };
+}
+
 export class SharedDb {
     readonly url: string;
     private readonly name: string;

@@ -5,18 +5,16 @@
  * process all run on that copy.
  */
 import * as assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { consumerProject, copiesOf } from "../package/pack";
-import { SharedDb, testbed } from "./fixture";
+import { deployYmlEnv, SharedDb, testbed } from "./fixture";
 import { get, onHost, REPO } from "./harness";
+import { capture, CliResult, explain } from "./user";
 
 const tb = testbed();
 const hosts = tb.hosts.slice(0, 2);
 const SERVICE = "shop-oldsdk";
-
-interface CliResult { code: number | null; stdout: string; stderr: string }
 
 describe("a project on the oldest @pulumi/pulumi of the range deploys with the packed package", function () {
     const floor = (JSON.parse(fs.readFileSync(path.join(REPO, "package.json"), "utf8")).dependencies["@pulumi/pulumi"] as string).replace(/^\^/, "");
@@ -25,28 +23,11 @@ describe("a project on the oldest @pulumi/pulumi of the range deploys with the p
     let app: string;
     let deployed = false;
 
-    const cli = (args: string[]): Promise<CliResult> => new Promise((resolve, reject) => {
-        const main = path.join(consumer, "node_modules/pulumi-kamal/dist/cli/main.js");
-        const child = spawn(process.execPath, [main, ...args], {
+    const cli = (args: string[]): Promise<CliResult> =>
+        capture(process.execPath, [path.join(consumer, "node_modules/pulumi-kamal/dist/cli/main.js"), ...args], {
             cwd: app,
-            env: {
-                ...process.env,
-                PK_E2E_IMAGE: `${tb.appImage}:v2`, PK_E2E_HOST1: hosts[0], PK_E2E_HOST2: hosts[1],
-                PK_E2E_REGISTRY: tb.registry, PK_E2E_REGISTRY_USER: tb.registryUser ?? "", PK_E2E_REGISTRY_PASSWORD: tb.registryPassword ?? "",
-                PK_E2E_SSH_USER: tb.user, PK_E2E_SSH_KEY: tb.keyPath, PK_E2E_KNOWN_HOSTS: tb.knownHosts,
-                PK_E2E_DB_URL: db.url, PK_E2E_TOKEN_SEED: "oldsdk",
-                PULUMI_CONFIG_PASSPHRASE: "e2e-old-sdk", PULUMI_HOME: path.join(app, ".pulumi-home"),
-            },
-            stdio: ["ignore", "pipe", "pipe"],
+            env: { ...process.env, ...deployYmlEnv(tb, db, "oldsdk"), PULUMI_CONFIG_PASSPHRASE: "e2e-old-sdk", PULUMI_HOME: path.join(app, ".pulumi-home") },
         });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-        child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-        child.on("error", reject);
-        child.on("close", (code) => resolve({ code, stdout, stderr }));
-    });
-    const explain = (r: CliResult) => `exit ${r.code}\n--- stdout (end)\n${r.stdout.slice(-3000)}\n--- stderr (end)\n${r.stderr.slice(-2000)}`;
 
     before(function () {
         db = new SharedDb(tb, 5482);

@@ -17,6 +17,23 @@ export interface CliResult {
     stderr: string;
 }
 
+/** Runs `command ARGS`, collecting its output (echoed with E2E_VERBOSE); never rejects on a non-zero exit. */
+export function capture(command: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv; stdin?: string }): Promise<CliResult> {
+    return new Promise((resolve, reject) => {
+        const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ["pipe", "pipe", "pipe"] });
+        let stdout = "", stderr = "";
+        child.stdout.setEncoding("utf8").on("data", (d: string) => { stdout += d; if (process.env.E2E_VERBOSE) process.stdout.write(d); });
+        child.stderr.setEncoding("utf8").on("data", (d: string) => { stderr += d; if (process.env.E2E_VERBOSE) process.stderr.write(d); });
+        child.on("error", reject);
+        child.on("close", (code) => resolve({ code, stdout, stderr }));
+        child.stdin.end(options.stdin ?? "");
+    });
+}
+
+/** A failed command's exit code and the ends of its output, for assertion messages. */
+export const explain = (r: CliResult): string =>
+    `exit ${r.code}\n--- stdout (end)\n${r.stdout.slice(-4000)}\n--- stderr (end)\n${r.stderr.slice(-4000)}`;
+
 const script = (name: string) =>
     execFileSync("bash", [path.join(REPO, "scripts/testbed", name)], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim();
 
@@ -58,22 +75,14 @@ export class UserMachine {
 
     /** `pulumi ARGS` in `dir`; `stdin` is piped in (as `pulumi config set --secret k < file`). */
     pulumi(dir: string, args: string[], stdin?: string): Promise<CliResult> {
-        return new Promise((resolve, reject) => {
-            const child = spawn("pulumi", [...args, "--color", "never"], { cwd: dir, env: this.env, stdio: ["pipe", "pipe", "pipe"] });
-            let stdout = "", stderr = "";
-            child.stdout.setEncoding("utf8").on("data", (d: string) => { stdout += d; if (process.env.E2E_VERBOSE) process.stdout.write(d); });
-            child.stderr.setEncoding("utf8").on("data", (d: string) => { stderr += d; if (process.env.E2E_VERBOSE) process.stderr.write(d); });
-            child.on("error", reject);
-            child.on("close", (code) => resolve({ code, stdout, stderr }));
-            child.stdin.end(stdin ?? "");
-        });
+        return capture("pulumi", [...args, "--color", "never"], { cwd: dir, env: this.env, stdin });
     }
 
     /** The same, failing with the command's output unless it exits 0; returns stdout. */
     async ok(dir: string, args: string[], stdin?: string): Promise<string> {
         const r = await this.pulumi(dir, args, stdin);
         if (r.code !== 0) {
-            throw new Error(`pulumi ${args.join(" ")} (in ${dir}): exit ${r.code}\n--- stdout (end)\n${r.stdout.slice(-4000)}\n--- stderr (end)\n${r.stderr.slice(-4000)}`);
+            throw new Error(`pulumi ${args.join(" ")} (in ${dir}): ${explain(r)}`);
         }
         return r.stdout;
     }
