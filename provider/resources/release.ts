@@ -7,12 +7,12 @@ import type * as pulumi from "@pulumi/pulumi";
 import { cleanErrorPages, latestImage, proxyAppHostDir, removeProxyDir, writeProxyFile } from "../commands/kamal";
 import * as proxyCmd from "../commands/proxy";
 import { audit, pruneService, tagLatest, writeCertificate } from "../layout";
-import { proxyRunning, retireOthers } from "../operations";
+import { inspect, proxyRunning, retireOthers, sameContainer } from "../operations";
 import { holdLock, LockSpec } from "../lock";
 import { CommandError, run, SshTarget, Transport } from "../transport";
 import { traced } from "../trace";
 import { changedKeys, progress, transport } from "./common";
-import { readRelease } from "./drift";
+import { parseProxyList, readRelease } from "./drift";
 
 export interface ReleaseInputs {
     connection: SshTarget;
@@ -61,7 +61,7 @@ export const releaseProvider: pulumi.dynamic.ResourceProvider = {
     },
 
     async create(inputs: ReleaseInputs) {
-        return { id: `${inputs.connection.host}/${inputs.service}-${inputs.role}`, outs: await release(inputs) };
+        return { id: `${inputs.connection.host}/${inputs.service}-${inputs.role}`, outs: await release(inputs, false, true) };
     },
 
     async update(_id, olds: ReleaseOutputs, news: ReleaseInputs) {
@@ -76,6 +76,12 @@ export const releaseProvider: pulumi.dynamic.ResourceProvider = {
         // A private key must not outlive the app on the host.
         if (olds.tlsCertificate) await run(t, removeProxyDir(`${proxyAppHostDir(olds.service, olds.destination)}/tls/${olds.role}`));
         if (!(await proxyRunning(t))) return;
+        // Destroy removes what its own state deployed: a route another state (or Kamal) switched since stays.
+        const serving = await servingOther(t, olds);
+        if (serving) {
+            progress(`[${olds.role}@${t.host}] kamal-proxy routes ${olds.proxy.service} to ${serving}, which this stack did not deploy: route left in place`);
+            return;
+        }
         const argv = proxyCmd.remove(olds.proxy.service);
         const r = await t.exec(argv);
         // Already gone is what we wanted.
@@ -83,7 +89,18 @@ export const releaseProvider: pulumi.dynamic.ResourceProvider = {
     },
 };
 
-async function release(i: ReleaseInputs, resume = false): Promise<ReleaseOutputs> {
+/** The running container, other than ours, that the role's route points at; undefined when it points at ours, at nothing, or at a dead one. */
+async function servingOther(t: Transport, olds: ReleaseOutputs): Promise<string | undefined> {
+    const listed = await t.exec(proxyCmd.list());
+    const route = listed.code === 0 ? parseProxyList(listed.stdout)[olds.proxy!.service] : undefined;
+    const [targetId] = (route?.target ?? "").split(":");
+    if (!targetId || sameContainer(targetId, olds.containerId)) return undefined;
+    const target = await inspect(t, targetId);
+    return target?.running ? target.name : undefined;
+}
+
+/** `first`: this stack's first switch of the role on this host, so the containers it stops were deployed by someone else. */
+async function release(i: ReleaseInputs, resume = false, first = false): Promise<ReleaseOutputs> {
     await holdLock(i.lock, "up");
     const t = transport(i.connection);
     const target = switchTarget(i);
@@ -96,6 +113,10 @@ async function release(i: ReleaseInputs, resume = false): Promise<ReleaseOutputs
     const retired = await traced(`switch/${i.role}`, t.host, "retire", () => retireOthers(t, i, i.containerId, i.stopTimeout));
     if (target && i.errorPages) await run(t, cleanErrorPages(`${proxyAppHostDir(i.service, i.destination)}/error_pages`, i.errorPages.version));
     if (retired.length) progress(`[${i.role}@${t.host}] stopped ${retired.join(", ")}`);
+    if (retired.length && first) {
+        progress(`[${i.role}@${t.host}] ${retired.join(", ")} ran without being in this stack's state (another Pulumi state or Kamal deployed it): ` +
+            `this stack now serves the role; deploy from it only. Destroying the other state leaves what this stack deployed in place.`);
+    }
     if (i.image) {
         // Kamal's layout after a boot: the latest tag, then `prune all`, each in the audit log (written alongside).
         await Promise.all([audit(t, i, `Tagging ${i.image} as the latest image`), tagLatest(t, i.image, i.destination)]);

@@ -477,6 +477,44 @@ describe("releaseProvider", () => {
         await releaseProvider.delete!("h1/app-web", { ...inputs(), retired: [], switchedAt: 1 });
         assert.deepEqual(h1.find([...PROXY_CLI, "remove"]).map((c) => c.argv), [proxy.remove("app-web")]);
     });
+
+    describe("two states deploying one service (not at once)", () => {
+        const listing = (target: string) => ({ stdout: `Service  Host  Path  Target  State  TLS\napp-web  app.example.com  /  ${target}  running  no\n` });
+
+        it("destroy leaves a route another state switched to its running container, and says so", async () => {
+            const h1 = dockerHost("h1")
+                .on(inspecting("kamal-proxy"), { stdout: inspectOutput(hex("e"), "kamal-proxy", { running: true }) })
+                .on([...PROXY_CLI, "list"], listing("cccccccccccc:3000"))
+                .on(inspecting("cccccccccccc"), { stdout: inspectOutput(hex("c"), "app-web-v9", { running: true }) });
+            use(h1);
+            await releaseProvider.delete!("h1/app-web", { ...inputs(), retired: [], switchedAt: 1 });
+            assert.equal(h1.find([...PROXY_CLI, "remove"]).length, 0);
+            assert.ok(stderr.lines.some((l) => l.includes("routes app-web to app-web-v9, which this stack did not deploy: route left in place")), stderr.lines.join("\n"));
+        });
+
+        it("destroy removes the route when it points at our container, or at one that no longer runs", async () => {
+            for (const target of ["aaaaaaaaaaaa:3000", "dddddddddddd:3000"]) {
+                const h1 = dockerHost("h1")
+                    .on(inspecting("kamal-proxy"), { stdout: inspectOutput(hex("e"), "kamal-proxy", { running: true }) })
+                    .on([...PROXY_CLI, "list"], listing(target))
+                    .on(inspecting("dddddddddddd"), { stdout: inspectOutput(hex("d"), "app-web-v0", { running: false, status: "exited" }) });
+                use(h1);
+                await releaseProvider.delete!("h1/app-web", { ...inputs(), retired: [], switchedAt: 1 });
+                assert.deepEqual(h1.find([...PROXY_CLI, "remove"]).map((c) => c.argv), [proxy.remove("app-web")], target);
+                uninstall?.();
+            }
+        });
+
+        it("a stack's first switch names the containers it took over from another state or Kamal; later switches do not", async () => {
+            const h1 = dockerHost("h1").on(["docker", "ps"], { stdout: ps });
+            use(h1);
+            const { outs } = await releaseProvider.create(inputs());
+            assert.ok(stderr.lines.some((l) => l.startsWith("[web@h1] app-web-v2 ran without being in this stack's state")), stderr.lines.join("\n"));
+            const lines = stderr.lines.length;
+            await releaseProvider.update!("h1/app-web", outs, inputs());
+            assert.ok(!stderr.lines.slice(lines).some((l) => l.includes("without being in this stack's state")));
+        });
+    });
 });
 
 describe("proxyProvider", () => {
