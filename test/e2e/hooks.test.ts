@@ -232,5 +232,8 @@ describe("role hooks: timeouts and interrupts during a paused switch", function 
         // The watchdog fires after the longest legitimate pause: hook timeout + deploy timeout + margin.
         await waitFor("the watchdog to resume traffic", async () => ([h1, h2].every((h) => !/paused/i.test(proxyState(h))) ? true : undefined), 90_000);
         await assertServingV1();
+        // The killed deploy's lock outlives it until its lease ends; release it as `pulumi-kamal lock release` does, so the destroy below runs.
+        assert.match(onHost(tb, h1, "test -d .kamal/locks/shop && echo held || echo free"), /held/);
+        onHost(tb, h1, "rm -rf .kamal/locks/shop");
     });
 });

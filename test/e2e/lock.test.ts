@@ -70,6 +70,7 @@ describe("the deploy lock: two states deploying the same service", function () {
         // preview takes no lock: it runs (and changes nothing) while the lock is held.
         const preview = await b.preview();
         assert.equal(preview.changeSummary.create, 7);
+        assert.match(preview.stdout, /Deploy lock found on \S+ \(~\/\.kamal\/locks\/locked\).*A deploy now would fail before changing anything/s, "preview does not warn of the held lock");
         assert.ok(lockHeld());
 
         const started = Date.now();
@@ -86,6 +87,22 @@ describe("the deploy lock: two states deploying the same service", function () {
         assert.equal((await get(`http://${h1}/version`)).body.trim(), "v1");
         const state = JSON.parse(JSON.stringify((await b.stack.exportStack()).deployment));
         assert.equal((state.resources ?? []).filter((r: { type: string }) => r.type.startsWith("pulumi-nodejs:dynamic")).length, 0, "the refused deploy recorded resources");
+    });
+
+    it("a deploy stopped by SIGTERM (how Ctrl-C reaches the provider) gives the lock back at once; the old version keeps serving", async function () {
+        wanted.a = { version: "v2", hookSeconds: 60 };
+        const first = a.up().then(() => "finished", (e: Error) => e.message);
+        const runningV2 = () => onHost(tb, h1, "docker ps --filter label=service=locked --filter status=running --format '{{.Names}}'").includes("locked-web-v2");
+        await waitFor("the new container to be healthy and its hook to start", async () => (lockHeld() && runningV2() ? true : undefined), 60_000);
+        await new Promise((r) => setTimeout(r, 3000));
+        const signalled = Date.now();
+        const pids = a.providerPids();
+        assert.ok(pids.length > 0, "no provider process found");
+        pids.forEach((pid) => process.kill(pid, "SIGTERM"));
+        await waitFor("the lock to be released", async () => (lockHeld() ? undefined : true), 20_000);
+        console.log(`      lock released ${((Date.now() - signalled) / 1000).toFixed(1)} s after SIGTERM`);
+        assert.notEqual(await first, "finished");
+        assert.equal((await get(`http://${h1}/version`)).body.trim(), "v1");
     });
 
     it("a holder killed outright (SIGKILL) blocks only until its lease expires; `lock status|release` show and clear it", async function () {
