@@ -169,6 +169,7 @@ export class SshTransport implements Transport {
                 ssh = await this.open(this.host, this.target.port, this.target.user);
             } else {
                 const jump = parseJump(this.target.proxy, this.target.user);
+                this.jump?.dispose(); // the previous connection's, if any
                 this.jump = await this.open(jump.host, jump.port, jump.user);
                 const stream = await withTimeout(new Promise<NodeJS.ReadableStream>((resolve, reject) =>
                     this.jump!.connection!.forwardOut("127.0.0.1", 0, this.host, this.target.port, (err, s) => (err ? reject(err) : resolve(s)))),

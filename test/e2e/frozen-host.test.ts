@@ -85,14 +85,15 @@ describe("a frozen host fails the deploy within the documented bound (issue 11 Â
         const error = await up;
         const seconds = (Date.now() - frozenAt) / 1000;
         assert.ok(error, "the deploy succeeded with a frozen host");
-        const said = error.message.split("\n").filter((l) => l.includes(h2)).slice(0, 2).map((l) => l.trim().slice(0, 200));
+        const said = error.message.split("\n").filter((l) => l.includes(h2) && /error|failed|lost|did not|timed out/i.test(l) && !/^\s*[+~-]/.test(l))
+            .slice(0, 3).map((l) => l.trim().slice(0, 240));
         console.log(`      the user saw: ${said.join(" | ")}`);
         return { message: error.message, seconds };
     }
 
-    /** The host that still answers serves the old version, unpaused, and the lock is free. */
-    async function assertOtherHostIntact(old: string) {
-        assert.equal(await version(h1), `200 ${old}`);
+    /** The host that still answers serves `expected` (the old version unless its hook ran), unpaused, and the lock is free. */
+    async function assertOtherHostIntact(expected: string) {
+        assert.equal(await version(h1), `200 ${expected}`);
         assert.doesNotMatch(proxyList(h1), /paused/i, `${h1}'s route is left paused`);
         assert.equal(lockHeld(), false, "the deploy lock is still held");
     }
@@ -146,6 +147,22 @@ describe("a frozen host fails the deploy within the documented bound (issue 11 Â
             console.log(`      frozen at hook start: deploy failed ${seconds.toFixed(1)} s after the freeze (bound ${HOST_SILENT_FAIL_MS / 1000} s)`);
             assert.match(message, new RegExp(h2.replace(/\./g, "\\.")), "the error names the frozen host");
             assert.ok(seconds < HOST_SILENT_FAIL_MS / 1000, `failed after ${seconds.toFixed(1)} s, over the documented ${HOST_SILENT_FAIL_MS / 1000} s`);
+            await assertOtherHostIntact("v3");
+        } finally {
+            thaw();
+        }
+        await assertConverges();
+    });
+
+    it("frozen mid-hook (both hosts paused and switched, the hook running on the first): fails; the first host, whose hook succeeded, serves the new version, resumed", async function () {
+        wanted = { version: "v3", hook: "sleep 7" };
+        const hookRunning = () => { try { execFileSync("docker", ["exec", hostContainer(h1), "pgrep", "-f", "sleep 7$"], { stdio: "ignore" }); return true; } catch { return false; } };
+        try {
+            const { message, seconds } = await upFrozenAt(hookRunning);
+            console.log(`      frozen mid-hook: deploy failed ${seconds.toFixed(1)} s after the freeze (bound ${HOST_SILENT_FAIL_MS / 1000} s)`);
+            assert.match(message, new RegExp(h2.replace(/\./g, "\\.")), "the error names the frozen host");
+            assert.ok(seconds < HOST_SILENT_FAIL_MS / 1000, `failed after ${seconds.toFixed(1)} s, over the documented ${HOST_SILENT_FAIL_MS / 1000} s`);
+            // The migration ran: the host that answers stays on the code that matches it.
             await assertOtherHostIntact("v3");
         } finally {
             thaw();
