@@ -52,7 +52,7 @@ export function commandBound(argv: Argv): number {
     return COMMAND_TIMEOUT_MS;
 }
 
-/** How an error names the step: the command's first words, flags and long values left out. */
+/** How an error names the step: the command's first five words, flags and long values left out. */
 const VALUE_FLAGS = new Set(["--time", "--format", "-f", "--filter", "-e", "--env", "--env-file", "-u", "--user", "-w", "--workdir"]);
 
 export function stepName(argv: Argv): string {
@@ -62,7 +62,7 @@ export function stepName(argv: Argv): string {
         if (VALUE_FLAGS.has(a)) i++; // and its value
         if (a.startsWith("-")) continue;
         words.push(a.length > 40 ? `${a.slice(0, 37)}...` : a);
-        if (words.length === 4) break;
+        if (words.length === 5) break;
     }
     return words.join(" ");
 }

@@ -67,28 +67,29 @@ describe("a frozen host fails the deploy within the documented bound (issue 11 Â
     const thaw = () => { try { execFileSync("docker", ["unpause", frozen], { stdio: "ignore" }); } catch { /* not paused */ } };
     const proxyList = (host: string) => onHost(tb, host, "docker exec kamal-proxy kamal-proxy list");
     const lockHeld = () => onHost(tb, h1, `test -d ${LOCK} && echo held || echo free`).trim() === "held";
-    /** Seen from the outer engine, so it works up to the moment of the freeze. */
-    const running = (host: string, name: string) =>
-        execFileSync("docker", ["exec", hostContainer(host), "docker", "ps", "--filter", `name=^${name}$`, "--filter", "status=running", "-q"], { encoding: "utf8" }).trim() !== "";
 
     /** Runs `up`, freezes h2 when `phase` (given this run's engine output) says so, and returns the error and the seconds from the freeze to the failure. */
-    async function upFrozenAt(phase: (output: string) => boolean, pollMs = 200): Promise<{ message: string; seconds: number }> {
+    async function upFrozenAt(phase: (output: string) => boolean, pollMs = 200, settleMs = 0): Promise<{ message: string; seconds: number; output: string }> {
         const seen = stack.output.length;
-        const up = stack.up().then(() => undefined, (e: Error) => e);
+        let ended = false;
+        const up = stack.up().then(() => undefined, (e: Error) => e).finally(() => { ended = true; });
         const deadline = Date.now() + 120_000;
-        while (!phase(stack.output.slice(seen).join(""))) {
-            if (Date.now() > deadline) throw new Error("the phase to freeze at never came");
+        const sinceStart = () => stack.output.slice(seen).join("");
+        while (!phase(sinceStart())) {
+            if (ended || Date.now() > deadline) throw new Error(`the phase to freeze at never came; the deploy said:\n${sinceStart().slice(-3000)}`);
             await new Promise((r) => setTimeout(r, pollMs));
         }
+        if (settleMs) await new Promise((r) => setTimeout(r, settleMs));
+        const output = sinceStart();
         freeze();
         const frozenAt = Date.now();
         const error = await up;
         const seconds = (Date.now() - frozenAt) / 1000;
-        assert.ok(error, "the deploy succeeded with a frozen host");
+        assert.ok(error, `the deploy succeeded with a frozen host; it said:\n${stack.output.slice(seen).join("").slice(-3000)}`);
         const said = error.message.split("\n").filter((l) => l.includes(h2) && /error|failed|lost|did not|timed out/i.test(l) && !/^\s*[+~-]/.test(l))
             .slice(0, 3).map((l) => l.trim().slice(0, 240));
         console.log(`      the user saw: ${said.join(" | ")}`);
-        return { message: error.message, seconds };
+        return { message: error.message, seconds, output };
     }
 
     /** The host that still answers serves `expected` (the old version unless its hook ran), unpaused, and the lock is free. */
@@ -101,7 +102,9 @@ describe("a frozen host fails the deploy within the documented bound (issue 11 Â
     /** After the thaw the next `up` converges: both hosts serve the wanted version, nothing paused. */
     async function assertConverges() {
         thaw();
+        const started = Date.now();
         await stack.up();
+        console.log(`      after the thaw the next up converged in ${((Date.now() - started) / 1000).toFixed(1)} s`);
         for (const host of [h1, h2]) {
             assert.equal(await version(host), `200 ${wanted.version}`, host);
             assert.doesNotMatch(proxyList(host), /paused/i, `${host} is left paused`);
@@ -128,7 +131,9 @@ describe("a frozen host fails the deploy within the documented bound (issue 11 Â
         // v3 listens 8 s after it starts: h2 is frozen in the middle of its health check.
         wanted = { version: "v3", cmd: ["sh", "-c", "sleep 8; exec /app/bin/serve"], hook: "true" };
         try {
-            const { message, seconds } = await upFrozenAt(() => running(h2, "frozen-web-v3"));
+            // Frozen 2 s after h2 started it, well inside its 8 s of not listening.
+            const { message, seconds, output } = await upFrozenAt((out) => out.includes(`[web@${h2}] starting frozen-web-v3`), 100, 2_000);
+            assert.doesNotMatch(output, new RegExp(`\\[web@${h2}\\] frozen-web-v3 is healthy`), "frozen too late: h2's container was already healthy");
             console.log(`      frozen during health check: deploy failed ${seconds.toFixed(1)} s after the freeze (bound ${HOST_SILENT_FAIL_MS / 1000} s)`);
             assert.match(message, new RegExp(h2.replace(/\./g, "\\.")), "the error names the frozen host");
             assert.ok(seconds < HOST_SILENT_FAIL_MS / 1000, `failed after ${seconds.toFixed(1)} s, over the documented ${HOST_SILENT_FAIL_MS / 1000} s`);
