@@ -11,6 +11,9 @@ import {
     KEEPALIVE_INTERVAL_MS, PULL_TIMEOUT_MS, SilentHost, stepName, WAIT_MARGIN_MS,
 } from "../../provider/transport/bounds";
 import { Dial, SshTransport } from "../../provider/transport/ssh";
+import { TransportError } from "../../provider/transport/types";
+import { Health, waitHealthy } from "../../provider/operations";
+import { FakeHost } from "./fakes";
 
 const route: proxy.DeployTarget = {
     service: "app-web", target: "abc:80", hosts: ["app.test"], deployTimeout: 45, drainTimeout: 20,
@@ -175,5 +178,23 @@ describe("SshTransport: bounded steps", () => {
         await tick();
         ac.abort();
         await assert.rejects(p, /interrupted while running `docker exec web sleep`/);
+    });
+});
+
+describe("a host that fails during the health check", () => {
+    it("fails with the host's error, not as an unhealthy container, and asks that host nothing more", async () => {
+        const host = new FakeHost("10.0.0.9")
+            .on(["docker", "exec", "kamal-proxy"], () => { throw new TransportError("10.0.0.9", "SSH connection lost (Keepalive timeout) while running `docker exec kamal-proxy kamal-proxy deploy`"); });
+        const health: Health = { kind: "proxy", target: { ...route, service: "app-web" }, appPort: 80 };
+        await assert.rejects(waitHealthy(host, "0123456789abcdef", health), { name: "TransportError", message: /Keepalive timeout/ });
+        assert.equal(host.find(["docker", "logs"]).length, 0, "no log fetch from a host that is gone");
+    });
+
+    it("a container that fails its check is still reported unhealthy, with its logs", async () => {
+        const host = new FakeHost("10.0.0.9")
+            .on(["docker", "exec", "kamal-proxy"], { code: 1, stderr: "target failed to become healthy" })
+            .on(["docker", "logs"], { stdout: "boot error\n" });
+        const health: Health = { kind: "proxy", target: { ...route, service: "app-web" }, appPort: 80 };
+        await assert.rejects(waitHealthy(host, "0123456789abcdef", health), { name: "UnhealthyError", message: /did not become healthy: target failed[\s\S]*boot error/ });
     });
 });
