@@ -95,7 +95,8 @@ export async function waitHealthy(t: Transport, id: string, health: Health): Pro
             try {
                 await run(t, check.deploy);
             } finally {
-                await t.exec(check.remove);
+                // Best effort: a host that just went silent must not replace the first error with this one's.
+                await t.exec(check.remove).catch(() => undefined);
             }
             return;
         }

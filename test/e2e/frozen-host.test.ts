@@ -86,6 +86,7 @@ describe("a frozen host fails the deploy within the documented bound (issue 11 Â
         const error = await up;
         const seconds = (Date.now() - frozenAt) / 1000;
         assert.ok(error, `the deploy succeeded with a frozen host; it said:\n${stack.output.slice(seen).join("").slice(-3000)}`);
+        assert.match(error.message, new RegExp(`${h2.replace(/\./g, "\\.")}: (SSH connection lost|did not answer|kamal-proxy did not confirm)`), "the error names the frozen host and why");
         const said = error.message.split("\n").filter((l) => l.includes(h2) && /error|failed|lost|did not|timed out/i.test(l) && !/^\s*[+~-]/.test(l))
             .slice(0, 3).map((l) => l.trim().slice(0, 240));
         console.log(`      the user saw: ${said.join(" | ")}`);

@@ -182,9 +182,10 @@ describe("SshTransport: bounded steps", () => {
 });
 
 describe("a host that fails during the health check", () => {
-    it("fails with the host's error, not as an unhealthy container, and asks that host nothing more", async () => {
+    it("fails with the host's first error (not as an unhealthy container, not the cleanup's error), and fetches no logs", async () => {
         const host = new FakeHost("10.0.0.9")
-            .on(["docker", "exec", "kamal-proxy"], () => { throw new TransportError("10.0.0.9", "SSH connection lost (Keepalive timeout) while running `docker exec kamal-proxy kamal-proxy deploy`"); });
+            .on(["docker", "exec", "kamal-proxy", "kamal-proxy", "deploy"], () => { throw new TransportError("10.0.0.9", "SSH connection lost (Keepalive timeout) while running `docker exec kamal-proxy kamal-proxy deploy`"); })
+            .on(["docker", "exec", "kamal-proxy", "kamal-proxy", "remove"], () => { throw new TransportError("10.0.0.9", "did not answer the SSH connect to 10.0.0.9:22 within 10s"); });
         const health: Health = { kind: "proxy", target: { ...route, service: "app-web" }, appPort: 80 };
         await assert.rejects(waitHealthy(host, "0123456789abcdef", health), { name: "TransportError", message: /Keepalive timeout/ });
         assert.equal(host.find(["docker", "logs"]).length, 0, "no log fetch from a host that is gone");
