@@ -2,7 +2,7 @@
  * Issue 11 §5: a host that stops answering fails the deploy within the
  * documented bound instead of hanging it. Real engine, real hosts: the
  * second test host is frozen with `docker pause` of its container (its sshd,
- * dockerd and kamal-proxy stop answering, TCP stays open), at two phases of
+ * dockerd and kamal-proxy stop answering, TCP stays open), at three phases of
  * a deploy of web on two hosts with a `paused` hook.
  */
 import * as assert from "node:assert/strict";
