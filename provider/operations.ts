@@ -7,7 +7,7 @@ import * as docker from "./commands/docker";
 import { envFile as kamalEnvFile } from "./commands/kamal";
 import * as proxy from "./commands/proxy";
 import { ensureImage, ensureNetwork, singleFlight } from "./host-setup";
-import { CommandError, run, tail, Transport } from "./transport";
+import { CommandError, run, tail, Transport, TransportError } from "./transport";
 
 export { ensureImage, ensureNetwork, prepareHost, Registry } from "./host-setup";
 
@@ -95,7 +95,8 @@ export async function waitHealthy(t: Transport, id: string, health: Health): Pro
             try {
                 await run(t, check.deploy);
             } finally {
-                await t.exec(check.remove);
+                // Best effort: a host that just went silent must not replace the first error with this one's.
+                await t.exec(check.remove).catch(() => undefined);
             }
             return;
         }
@@ -112,6 +113,8 @@ export async function waitHealthy(t: Transport, id: string, health: Health): Pro
             await sleep(state.health === undefined ? Math.max(50, Math.min(readyAt, deadline) - Date.now()) : 500);
         }
     } catch (e) {
+        // The host, not the container, failed (connection lost, step timed out): say that, and ask it nothing more.
+        if (e instanceof TransportError) throw e;
         const logs = await t.exec(docker.logs(id, 20)).catch(() => undefined);
         const reason = e instanceof CommandError ? tail(e.result.stderr || e.result.stdout, 5) : (e as Error).message;
         throw new UnhealthyError(t.host, short, reason, logs ? tail(`${logs.stdout}${logs.stderr}`, 20) : "");

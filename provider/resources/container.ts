@@ -132,7 +132,7 @@ export const containerProvider: pulumi.dynamic.ResourceProvider = {
             await step("healthy", () => waitHealthy(t, id, inputs.health));
         } catch (e) {
             // Leave it stopped for `docker logs`; it never took traffic. A retry removes it.
-            await t.exec(docker.stop(id, 1));
+            await t.exec(docker.stop(id, 1)).catch(() => undefined); // the host may be the failure: keep its error
             throw e;
         }
         progress(`[${inputs.role}@${t.host}] ${name} is healthy`);

@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import type { Argv } from "../commands/docker";
+import { commandBound, stepName } from "./bounds";
 import { ExecOptions, ExecResult, Transport, TransportError } from "./types";
 
 /** `localhost`: argv runs on this machine through spawn, no shell involved. */
@@ -18,7 +19,8 @@ export class LocalTransport implements Transport {
                 clearTimeout(timer);
                 reject(failure); // at once: the child may ignore SIGTERM
             };
-            const timer = options.timeoutMs ? setTimeout(() => fail(`timed out after ${options.timeoutMs! / 1000}s`), options.timeoutMs) : undefined;
+            const timeoutMs = options.timeoutMs ?? commandBound(argv);
+            const timer = setTimeout(() => fail(`timed out after ${timeoutMs / 1000}s while running \`${stepName(argv)}\``), timeoutMs);
             const onAbort = () => fail("interrupted");
             if (options.signal?.aborted) onAbort();
             options.signal?.addEventListener("abort", onAbort, { once: true });

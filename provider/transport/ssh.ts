@@ -1,9 +1,10 @@
 import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
-import { NodeSSH } from "node-ssh";
+import { Config, NodeSSH } from "node-ssh";
 import type { Argv } from "../commands/docker";
 import { join } from "../commands/shell";
 import { traced } from "../trace";
+import { commandBound, CONNECT_TIMEOUT_MS, KEEPALIVE_COUNT_MAX, KEEPALIVE_INTERVAL_MS, SilentHost, stepName, withTimeout } from "./bounds";
 import { checkKnownHosts, fingerprint } from "./hostkeys";
 import { ExecOptions, ExecResult, Transport, TransportError } from "./types";
 
@@ -59,15 +60,41 @@ function parseJump(spec: string, fallbackUser: string): { host: string; user: st
     return { user: m[1] ?? fallbackUser, host: m[2], port: m[3] ? Number(m[3]) : 22 };
 }
 
-/** One SSH connection to a host, shared by every resource of a deployment that targets it. */
+/** What the transport needs of an SSH connection (node-ssh's NodeSSH; tests pass fakes). */
+export type SshConnection = Pick<NodeSSH, "execCommand" | "dispose"> & { connection: Pick<NonNullable<NodeSSH["connection"]>, "on" | "forwardOut"> | null };
+
+/** Opens one SSH connection; `sock` is the stream through a jump host. */
+export type Dial = (options: Config & { host: string; port: number; username: string }) => Promise<SshConnection>;
+
+const dialNodeSsh: Dial = async (options) => {
+    const ssh = new NodeSSH();
+    await ssh.connect(options);
+    return ssh;
+};
+
+/** A live connection and the aborts of the commands running on it: losing it fails them all at once. */
+interface Live {
+    ssh: SshConnection;
+    pending: Set<(why: string) => void>;
+    /** Dropped from use (a command timed out, or it closed): new commands open a new connection. */
+    retired: boolean;
+}
+
+/**
+ * One SSH connection to a host, shared by every resource of a deployment that
+ * targets it. Every step is bounded (bounds.ts): connect, keepalive, and each
+ * command. A connection that closes, or on which a command timed out, is
+ * dropped so the next command reconnects.
+ */
 export class SshTransport implements Transport {
     readonly host: string;
-    private connecting?: Promise<NodeSSH>;
-    private jump?: NodeSSH;
-    /** Aborts of the commands running now: a lost connection fails them all at once. */
-    private readonly pending = new Set<(why: string) => void>();
+    private connecting?: Promise<Live>;
+    /** The connection `connecting` resolved to. */
+    private current?: Live;
+    private jump?: SshConnection;
+    private readonly silent = new SilentHost();
 
-    constructor(private readonly target: SshTarget) {
+    constructor(private readonly target: SshTarget, private readonly dial: Dial = dialNodeSsh) {
         this.host = target.host;
     }
 
@@ -81,76 +108,117 @@ export class SshTransport implements Transport {
         }
     }
 
-    private async open(host: string, port: number, user: string, sock?: NodeJS.ReadableStream): Promise<NodeSSH> {
+    private async open(host: string, port: number, user: string, sock?: NodeJS.ReadableStream): Promise<SshConnection> {
         const refusal: { reason?: string } = {};
-        const ssh = new NodeSSH();
         try {
-            await traced("", host, "login", () => ssh.connect({
+            return await traced("", host, "login", () => this.dial({
                 host, port, username: user,
                 privateKey: this.privateKey(),
                 hostVerifier: hostVerifier({ ...this.target, host, port }, refusal),
-                readyTimeout: 20_000,
-                keepaliveInterval: 10_000,
-                keepaliveCountMax: 3,
+                readyTimeout: CONNECT_TIMEOUT_MS,
+                keepaliveInterval: KEEPALIVE_INTERVAL_MS,
+                keepaliveCountMax: KEEPALIVE_COUNT_MAX,
                 ...(sock ? { sock: sock as any } : {}),
             }));
         } catch (e) {
-            throw new TransportError(host, `SSH connection failed: ${refusal.reason ?? (e as Error).message}`);
+            const message = (e as Error).message;
+            if (/timed out/i.test(message)) {
+                const why = `did not answer the SSH connect to ${host}:${port} within ${CONNECT_TIMEOUT_MS / 1000}s`;
+                this.silent.mark(why);
+                throw new TransportError(this.host, why);
+            }
+            throw new TransportError(host, `SSH connection failed: ${refusal.reason ?? message}`);
         }
-        this.watch(ssh);
-        return ssh;
     }
 
     /**
      * ssh2 reports a keepalive timeout or a reset as an error then a close, but a
      * command's channel may never report its exit: fail every pending command here.
      */
-    private watch(ssh: Pick<NodeSSH, "connection">): void {
+    private watch(live: Live): void {
         let lastError = "";
-        ssh.connection?.on("error", (e: Error) => { lastError = e.message; });
-        ssh.connection?.on("close", () => {
-            this.connecting = undefined; // reconnect on next use
-            for (const abort of [...this.pending]) abort(`SSH connection lost${lastError ? ` (${lastError})` : ""}`);
+        const lost = () => {
+            this.retire(live);
+            for (const abort of [...live.pending]) abort(`SSH connection lost${lastError ? ` (${lastError})` : ""}`);
+        };
+        live.ssh.connection?.on("error", (e: Error & { level?: string }) => {
+            lastError = e.message;
+            // A keepalive timeout means the host stopped answering: fail now, not when TCP gives up.
+            if (e.level === "client-timeout") lost();
         });
+        live.ssh.connection?.on("close", lost);
     }
 
-    private connection(): Promise<NodeSSH> {
+    /** New commands go to a new connection; this one is closed once its last command settles. */
+    private retire(live: Live): void {
+        if (!live.retired) {
+            live.retired = true;
+            if (this.connecting && this.current === live) this.connecting = undefined;
+        }
+        if (live.pending.size === 0) {
+            try { live.ssh.dispose(); } catch { /* already gone */ }
+        }
+    }
+
+    private connection(): Promise<Live> {
+        const silent = this.silent.check();
+        if (silent && !this.connecting) return Promise.reject(new TransportError(this.host, silent));
         this.connecting ??= (async () => {
-            if (!this.target.proxy) return this.open(this.host, this.target.port, this.target.user);
-            const jump = parseJump(this.target.proxy, this.target.user);
-            this.jump = await this.open(jump.host, jump.port, jump.user);
-            const stream = await new Promise<NodeJS.ReadableStream>((resolve, reject) =>
-                this.jump!.connection!.forwardOut("127.0.0.1", 0, this.host, this.target.port, (err, s) => (err ? reject(err) : resolve(s))));
-            return this.open(this.host, this.target.port, this.target.user, stream);
+            let ssh: SshConnection;
+            if (!this.target.proxy) {
+                ssh = await this.open(this.host, this.target.port, this.target.user);
+            } else {
+                const jump = parseJump(this.target.proxy, this.target.user);
+                this.jump?.dispose(); // the previous connection's, if any
+                this.jump = await this.open(jump.host, jump.port, jump.user);
+                const stream = await withTimeout(new Promise<NodeJS.ReadableStream>((resolve, reject) =>
+                    this.jump!.connection!.forwardOut("127.0.0.1", 0, this.host, this.target.port, (err, s) => (err ? reject(err) : resolve(s)))),
+                CONNECT_TIMEOUT_MS, () => new TransportError(this.host, `jump host ${jump.host} did not open a channel to ${this.host}:${this.target.port} within ${CONNECT_TIMEOUT_MS / 1000}s`));
+                ssh = await this.open(this.host, this.target.port, this.target.user, stream);
+            }
+            this.silent.clear();
+            const live: Live = { ssh, pending: new Set(), retired: false };
+            this.current = live;
+            this.watch(live);
+            return live;
         })();
-        this.connecting.catch(() => { this.connecting = undefined; });
-        return this.connecting;
+        const attempt = this.connecting;
+        attempt.catch(() => { if (this.connecting === attempt) this.connecting = undefined; });
+        return attempt;
     }
 
     async exec(argv: Argv, options: ExecOptions = {}): Promise<ExecResult> {
-        const ssh = await this.connection();
+        const step = stepName(argv);
+        const timeoutMs = options.timeoutMs ?? commandBound(argv);
+        if (options.signal?.aborted) throw new TransportError(this.host, `interrupted before \`${step}\``);
+        // The connect is bounded by ssh2's readyTimeout, and the command's own bound covers the rest.
+        const live = await this.connection();
         return new Promise<ExecResult>((resolve, reject) => {
             let settled = false;
             let channel: { close(): void } | undefined;
             const settle = (fn: () => void) => {
                 if (settled) return;
                 settled = true;
-                this.pending.delete(abort);
+                live.pending.delete(abort);
                 clearTimeout(timer);
                 options.signal?.removeEventListener("abort", onAbort);
+                if (live.retired && live.pending.size === 0) this.retire(live);
                 fn();
             };
             // Timeouts and interrupts settle at once: a closed channel may never report an exit.
             const abort = (why: string) => settle(() => {
-                channel?.close();
-                reject(new TransportError(this.host, `${why} while running \`${argv.slice(0, 3).join(" ")}\``));
+                try { channel?.close(); } catch { /* connection gone */ }
+                reject(new TransportError(this.host, `${why} while running \`${step}\``));
             });
-            this.pending.add(abort);
-            const timer = options.timeoutMs ? setTimeout(() => abort(`timed out after ${options.timeoutMs! / 1000}s`), options.timeoutMs) : undefined;
+            live.pending.add(abort);
+            const timer = setTimeout(() => {
+                // A command that overran its bound may sit on a dead connection: no new command uses it.
+                this.retire(live);
+                abort(`timed out after ${timeoutMs / 1000}s`);
+            }, timeoutMs);
             const onAbort = () => abort("interrupted");
-            if (options.signal?.aborted) return onAbort();
             options.signal?.addEventListener("abort", onAbort, { once: true });
-            ssh.execCommand(join(argv), {
+            live.ssh.execCommand(join(argv), {
                 stdin: options.stdin,
                 noTrim: true,
                 onChannel: (c) => { channel = c; },
@@ -159,16 +227,16 @@ export class SshTransport implements Transport {
             }).then(
                 (r) => settle(() => {
                     // No exit code: the channel closed under us (connection lost, sshd killed).
-                    if (r.code === null) reject(new TransportError(this.host, `SSH connection lost while running \`${argv.slice(0, 3).join(" ")}\``));
+                    if (r.code === null) reject(new TransportError(this.host, `SSH connection lost while running \`${step}\``));
                     else resolve({ code: r.code, stdout: r.stdout, stderr: r.stderr });
                 }),
-                (e) => settle(() => reject(new TransportError(this.host, `SSH command failed: ${(e as Error).message}`))),
+                (e) => settle(() => reject(new TransportError(this.host, `SSH command \`${step}\` failed: ${(e as Error).message}`))),
             );
         });
     }
 
     dispose(): void {
-        this.connecting?.then((s) => s.dispose()).catch(() => undefined);
+        this.connecting?.then((l) => l.ssh.dispose()).catch(() => undefined);
         this.jump?.dispose();
         this.connecting = undefined;
     }

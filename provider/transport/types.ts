@@ -5,7 +5,7 @@ export interface ExecOptions {
     stdin?: string;
     onStdout?: (text: string) => void;
     onStderr?: (text: string) => void;
-    /** Abort (and fail) the command after this long. */
+    /** Abort (and fail) the command after this long; without it, the bound bounds.ts gives the command. */
     timeoutMs?: number;
     signal?: AbortSignal;
 }

@@ -171,17 +171,15 @@ describe("connection pool", () => {
 
 describe("SshTransport: a lost connection", () => {
     it("rejects every command pending on it at once, naming the host, the cause and the command (the channels never report an exit)", async () => {
-        const t = new SshTransport({ host: "10.0.0.7", user: "deploy", port: 22, verifyHostKey: true });
         const connection = new EventEmitter();
-        const fake = { connection, execCommand: () => new Promise(() => undefined) };
-        (t as any).watch(fake);
-        (t as any).connecting = Promise.resolve(fake);
+        const fake = { connection, execCommand: () => new Promise(() => undefined), dispose: () => undefined };
+        const t = new SshTransport({ host: "10.0.0.7", user: "deploy", port: 22, verifyHostKey: true, privateKey: "k" }, async () => fake as any);
         const hook = t.exec(["docker", "exec", "app-web", "bin/migrate"]);
         const other = t.exec(["docker", "ps"]);
         await new Promise((r) => setImmediate(r));
         connection.emit("error", new Error("Keepalive timeout"));
         connection.emit("close");
-        await assert.rejects(hook, { name: "TransportError", message: "10.0.0.7: SSH connection lost (Keepalive timeout) while running `docker exec app-web`" });
+        await assert.rejects(hook, { name: "TransportError", message: "10.0.0.7: SSH connection lost (Keepalive timeout) while running `docker exec app-web bin/migrate`" });
         await assert.rejects(other, /10\.0\.0\.7: SSH connection lost \(Keepalive timeout\) while running `docker ps`/);
         assert.equal((t as any).connecting, undefined, "the next command reconnects");
     });

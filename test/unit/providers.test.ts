@@ -892,7 +892,7 @@ describe("LocalTransport (real processes)", function () {
 
     it("kills the command at the timeout and fails", async () => {
         const start = Date.now();
-        await assert.rejects(local.exec(["sleep", "5"], { timeoutMs: 200 }), { name: "TransportError", message: "localhost: timed out after 0.2s" });
+        await assert.rejects(local.exec(["sleep", "5"], { timeoutMs: 200 }), { name: "TransportError", message: "localhost: timed out after 0.2s while running `sleep 5`" });
         assert.ok(Date.now() - start < 2000);
     });
 

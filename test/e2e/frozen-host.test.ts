@@ -1,0 +1,178 @@
+/**
+ * Issue 11 §5: a host that stops answering fails the deploy within the
+ * documented bound instead of hanging it. Real engine, real hosts: the
+ * second test host is frozen with `docker pause` of its container (its sshd,
+ * dockerd and kamal-proxy stop answering, TCP stays open), at three phases of
+ * a deploy of web on two hosts with a `paused` hook.
+ */
+import * as assert from "node:assert/strict";
+import { execFileSync, spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as http from "node:http";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { KamalApp } from "../../index";
+import { HOST_SILENT_FAIL_MS } from "../../provider/transport/bounds";
+import { onHost, testbed, testStack, TestStack } from "./harness";
+
+const tb = testbed();
+const [h1, h2] = tb.hosts;
+const DOMAIN = "frozen.test";
+const LOCK = ".kamal/locks/frozen";
+
+/** The outer engine's container of a test host, from the test bed's env file. */
+function hostContainer(host: string): string {
+    const file = process.env.TESTBED_ENV ?? path.join(os.homedir(), ".cache/pulumi-kamal/testbed/testbed.env");
+    const env = Object.fromEntries(fs.readFileSync(file, "utf8").split("\n").filter((l) => l.includes("=")).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
+    return env.TESTBED_HOST_NAMES.split(",")[env.TESTBED_HOSTS.split(",").indexOf(host)];
+}
+
+/** What a browser gets from the app on one host (Host header routed by kamal-proxy). */
+function version(host: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+        const req = http.get({ host, port: 80, path: "/version", headers: { Host: DOMAIN }, agent: false, timeout: 10_000 }, (res) => {
+            let body = "";
+            res.setEncoding("utf8").on("data", (d) => (body += d)).on("end", () => resolve(`${res.statusCode} ${body.trim()}`));
+        });
+        req.on("timeout", () => req.destroy(new Error("timeout")));
+        req.on("error", reject);
+    });
+}
+
+interface Wanted { version: string; cmd?: string[]; hook: string }
+
+describe("a frozen host fails the deploy within the documented bound (issue 11 §5)", function () {
+    const frozen = hostContainer(h2);
+    let stack: TestStack;
+    let wanted: Wanted = { version: "v1", hook: "true" };
+    const program = async () => {
+        new KamalApp("frozen", {
+            service: "frozen",
+            image: `${tb.appImage}:${wanted.version}`,
+            proxy: { host: DOMAIN },
+            roles: { web: { hosts: [h1, h2], ...(wanted.cmd ? { cmd: wanted.cmd } : {}), hooks: { postAppBoot: { command: wanted.hook, when: "paused", timeout: 30 } } } },
+            ssh: { user: tb.user, privateKey: pulumi.secret(fs.readFileSync(tb.keyPath, "utf8")), knownHosts: tb.knownHosts },
+            registry: tb.registryUser ? { server: tb.registry, username: tb.registryUser, password: pulumi.secret(tb.registryPassword!) } : undefined,
+            readinessDelay: 1,
+            deployTimeout: 20,
+            drainTimeout: 1,
+        });
+    };
+    const freeze = () => {
+        execFileSync("docker", ["pause", frozen]);
+        // The test bed is shared: should this process die while the host is frozen, it thaws anyway.
+        spawn("sh", ["-c", `sleep 240; docker unpause ${frozen} >/dev/null 2>&1`], { detached: true, stdio: "ignore" }).unref();
+    };
+    const thaw = () => { try { execFileSync("docker", ["unpause", frozen], { stdio: "ignore" }); } catch { /* not paused */ } };
+    const proxyList = (host: string) => onHost(tb, host, "docker exec kamal-proxy kamal-proxy list");
+    const lockHeld = () => onHost(tb, h1, `test -d ${LOCK} && echo held || echo free`).trim() === "held";
+
+    /** Runs `up`, freezes h2 when `phase` (given this run's engine output) says so, and returns the error and the seconds from the freeze to the failure. */
+    async function upFrozenAt(phase: (output: string) => boolean, pollMs = 200, settleMs = 0): Promise<{ message: string; seconds: number; output: string }> {
+        const seen = stack.output.length;
+        let ended = false;
+        const up = stack.up().then(() => undefined, (e: Error) => e).finally(() => { ended = true; });
+        const deadline = Date.now() + 120_000;
+        const sinceStart = () => stack.output.slice(seen).join("");
+        while (!phase(sinceStart())) {
+            if (ended || Date.now() > deadline) throw new Error(`the phase to freeze at never came; the deploy said:\n${sinceStart().slice(-3000)}`);
+            await new Promise((r) => setTimeout(r, pollMs));
+        }
+        if (settleMs) await new Promise((r) => setTimeout(r, settleMs));
+        const output = sinceStart();
+        freeze();
+        const frozenAt = Date.now();
+        const error = await up;
+        const seconds = (Date.now() - frozenAt) / 1000;
+        assert.ok(error, `the deploy succeeded with a frozen host; it said:\n${stack.output.slice(seen).join("").slice(-3000)}`);
+        assert.match(error.message, new RegExp(`${h2.replace(/\./g, "\\.")}: (SSH connection lost|did not answer|kamal-proxy did not confirm)`), "the error names the frozen host and why");
+        const said = error.message.split("\n").filter((l) => l.includes(h2) && /error|failed|lost|did not|timed out/i.test(l) && !/^\s*[+~-]/.test(l))
+            .slice(0, 3).map((l) => l.trim().slice(0, 240));
+        console.log(`      the user saw: ${said.join(" | ")}`);
+        return { message: error.message, seconds, output };
+    }
+
+    /** The host that still answers serves `expected` (the old version unless its hook ran), unpaused, and the lock is free. */
+    async function assertOtherHostIntact(expected: string) {
+        assert.equal(await version(h1), `200 ${expected}`);
+        assert.doesNotMatch(proxyList(h1), /paused/i, `${h1}'s route is left paused`);
+        assert.equal(lockHeld(), false, "the deploy lock is still held");
+    }
+
+    /** After the thaw the next `up` converges: both hosts serve the wanted version, nothing paused. */
+    async function assertConverges() {
+        thaw();
+        const started = Date.now();
+        await stack.up();
+        console.log(`      after the thaw the next up converged in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+        for (const host of [h1, h2]) {
+            assert.equal(await version(host), `200 ${wanted.version}`, host);
+            assert.doesNotMatch(proxyList(host), /paused/i, `${host} is left paused`);
+        }
+    }
+
+    before(async function () {
+        thaw();
+        for (const host of [h1, h2]) {
+            onHost(tb, host, `rm -rf ${LOCK}; docker rm -f $(docker ps -aq --filter label=service=frozen) >/dev/null 2>&1; docker exec kamal-proxy kamal-proxy remove frozen-web >/dev/null 2>&1; true`);
+        }
+        stack = await testStack("frozen", program);
+        await stack.up();
+        for (const host of [h1, h2]) assert.equal(await version(host), "200 v1");
+    });
+
+    after(async function () {
+        thaw();
+        if (process.env.E2E_KEEP) return;
+        await stack?.destroy().catch((e) => console.error(`destroy frozen: ${e.message}`));
+    });
+
+    it("frozen while its new container boots and is health-checked: fails, the other host keeps the old version", async function () {
+        // v3 listens 8 s after it starts: h2 is frozen in the middle of its health check.
+        wanted = { version: "v3", cmd: ["sh", "-c", "sleep 8; exec /app/bin/serve"], hook: "true" };
+        try {
+            // Frozen 2 s after h2 started it, well inside its 8 s of not listening.
+            const { message, seconds, output } = await upFrozenAt((out) => out.includes(`[web@${h2}] starting frozen-web-v3`), 100, 2_000);
+            assert.doesNotMatch(output, new RegExp(`\\[web@${h2}\\] frozen-web-v3 is healthy`), "frozen too late: h2's container was already healthy");
+            console.log(`      frozen during health check: deploy failed ${seconds.toFixed(1)} s after the freeze (bound ${HOST_SILENT_FAIL_MS / 1000} s)`);
+            assert.match(message, new RegExp(h2.replace(/\./g, "\\.")), "the error names the frozen host");
+            assert.ok(seconds < HOST_SILENT_FAIL_MS / 1000, `failed after ${seconds.toFixed(1)} s, over the documented ${HOST_SILENT_FAIL_MS / 1000} s`);
+            await assertOtherHostIntact("v1");
+        } finally {
+            thaw();
+        }
+        await assertConverges();
+    });
+
+    it("frozen the moment the paused hook resource starts (both new containers healthy): fails, the first host keeps the old version, resumed", async function () {
+        wanted = { version: "v1", hook: "sleep 3" };
+        try {
+            // The engine reports the hook resource starting; nothing on the hosts is touched before its first command.
+            const { message, seconds } = await upFrozenAt((output) => /post-app-boot\S* +(creating|replacing)/.test(output), 20);
+            console.log(`      frozen at hook start: deploy failed ${seconds.toFixed(1)} s after the freeze (bound ${HOST_SILENT_FAIL_MS / 1000} s)`);
+            assert.match(message, new RegExp(h2.replace(/\./g, "\\.")), "the error names the frozen host");
+            assert.ok(seconds < HOST_SILENT_FAIL_MS / 1000, `failed after ${seconds.toFixed(1)} s, over the documented ${HOST_SILENT_FAIL_MS / 1000} s`);
+            await assertOtherHostIntact("v3");
+        } finally {
+            thaw();
+        }
+        await assertConverges();
+    });
+
+    it("frozen mid-hook (both hosts paused and switched, the hook running on the first): fails; the first host, whose hook succeeded, serves the new version, resumed", async function () {
+        wanted = { version: "v3", hook: "sleep 7" };
+        const hookRunning = () => { try { execFileSync("docker", ["exec", hostContainer(h1), "pgrep", "-f", "sleep 7$"], { stdio: "ignore" }); return true; } catch { return false; } };
+        try {
+            const { message, seconds } = await upFrozenAt(hookRunning);
+            console.log(`      frozen mid-hook: deploy failed ${seconds.toFixed(1)} s after the freeze (bound ${HOST_SILENT_FAIL_MS / 1000} s)`);
+            assert.match(message, new RegExp(h2.replace(/\./g, "\\.")), "the error names the frozen host");
+            assert.ok(seconds < HOST_SILENT_FAIL_MS / 1000, `failed after ${seconds.toFixed(1)} s, over the documented ${HOST_SILENT_FAIL_MS / 1000} s`);
+            // The migration ran: the host that answers stays on the code that matches it.
+            await assertOtherHostIntact("v3");
+        } finally {
+            thaw();
+        }
+        await assertConverges();
+    });
+});
