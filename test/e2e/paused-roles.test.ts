@@ -44,6 +44,9 @@ describe("service-wide paused hook: web + api + worker, breaking change", functi
     it("0 failed requests on every role and host; the old worker stops before the hook, the new one starts after it", async () => {
         await assertServing("v1");
         ctx.scenario = { version: "v2", hook: "sleep 1 && /app/bin/migrate", holds: ["web", "api", "worker"] };
+        // preview names the held roles on the hook resource.
+        const preview = await ctx.stack.preview();
+        assert.match(preview.stdout, /holds\s*: \[\s*\[0\]: "api"\s*\[1\]: "worker"\s*\]/);
         const load = requestLoop(roleUrls(tb));
         const { outputs } = await ctx.stack.up();
         const rows = perRoleHost(tb, await load.stop());
