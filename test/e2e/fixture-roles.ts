@@ -7,7 +7,7 @@
 import * as fs from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
 import { KamalApp } from "../../index";
-import { HostedUrl, LoadReport, onHost, Testbed } from "./harness";
+import { HostedUrl, LoadReport, onHost, Testbed, waitFor } from "./harness";
 import { SharedDb } from "./fixture";
 
 export const API_HOST = "api.shop.test";
@@ -73,4 +73,12 @@ export function perRoleHost(tb: Testbed, report: LoadReport): Record<string, { f
 export function containerTimes(tb: Testbed, host: string, name: string): { startedAt: number; finishedAt: number; running: boolean } {
     const [started, finished, running] = onHost(tb, host, `docker inspect --format '{{.State.StartedAt}} {{.State.FinishedAt}} {{.State.Running}}' ${name}`).trim().split(" ");
     return { startedAt: Date.parse(started), finishedAt: Date.parse(finished), running: running === "true" };
+}
+
+/** A deploy killed outright keeps its lock until its lease runs out; the next deploy waits for that. */
+export async function lockLeaseOver(tb: Testbed, primary: string): Promise<void> {
+    await waitFor("the killed deploy's lock lease to run out", async () => {
+        const expires = /Expires: (\d+)/.exec(onHost(tb, primary, "cat ~/.kamal/locks/shop/details 2>/dev/null | base64 -d; true"));
+        return !expires || Number(expires[1]) * 1000 < Date.now() ? true : undefined;
+    }, 120_000);
 }

@@ -7,7 +7,7 @@
 import * as assert from "node:assert/strict";
 import { get, onHost, requestLoop, testStack, TestStack, waitFor } from "./harness";
 import { SharedDb, testbed } from "./fixture";
-import { API_HOST, containerTimes, perRoleHost, RolesScenario, roleUrls, threeRoleApp } from "./fixture-roles";
+import { API_HOST, containerTimes, lockLeaseOver, perRoleHost, RolesScenario, roleUrls, threeRoleApp } from "./fixture-roles";
 
 const tb = testbed();
 const hosts = tb.hosts.slice(0, 2);
@@ -95,14 +95,30 @@ describe("service-wide paused hook: interrupted mid-hook", function () {
         }
     });
 
-    it("the next `up` converges (a hook left running by the interrupted deploy is stopped first): v2 everywhere, migrated once", async () => {
+    it("a deploying process killed outright (SIGKILL) mid-hook: the watchdogs put every held route back on v1 and resume it", async () => {
+        ctx.scenario = { version: "v2", hook: "/app/bin/slow 300", timeout: 10, holds: ["web", "api", "worker"] };
+        const up = ctx.stack.up().then(() => "finished", (e: Error) => e.message);
+        await waitFor("the hook to run", async () => (/slow 300/.test(onHost(tb, hosts[0], "docker top shop-web-v2")) ? true : undefined), 120_000);
+        const killed = Date.now();
+        ctx.stack.providerPids().forEach((pid) => process.kill(pid, "SIGKILL"));
+        assert.notEqual(await up, "finished");
+        // The hook step's lease: its timeout (10 s) + 30 s.
+        await waitFor("every held route to resume", async () => (hosts.every((h) => !/paused/i.test(proxyState(h))) ? true : undefined), 90_000);
+        console.log(`      every route resumed ${Date.now() - killed} ms after SIGKILL`);
+        await assertServing("v1");
+        await lockLeaseOver(tb, hosts[0]);
+    });
+
+    it("the next `up` converges (a hook left running by the killed deploy is stopped first): v2 everywhere, migrated once", async () => {
         ctx.scenario = { version: "v2", hook: "/app/bin/migrate", holds: ["web", "api", "worker"] };
         const load = requestLoop(roleUrls(tb));
-        await ctx.stack.up();
+        const { stdout } = await ctx.stack.up();
+        // The killed deploy's `slow 300` still ran in web's new container: stopped before the migration.
+        assert.match(stdout, /a hook from an earlier deploy still runs \([0-9a-f]{12} KAMAL_HOOK_ID=[0-9a-f-]{36}\): sending TERM/);
         const rows = perRoleHost(tb, await load.stop());
         for (const [where, row] of Object.entries(rows)) assert.equal(row.failed, 0, `${where}: ${row.failed} failed requests`);
         await assertServing("v2");
         assert.equal((await ctx.db.migrations()).length, 1);
-        assert.doesNotMatch(onHost(tb, hosts[0], "docker top shop-web-v2"), /slow 30/, "no hook left from the interrupted deploy");
+        assert.doesNotMatch(onHost(tb, hosts[0], "docker top shop-web-v2"), /slow \d+/, "no hook left from the interrupted deploys");
     });
 });
