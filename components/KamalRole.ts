@@ -39,9 +39,9 @@ export class KamalRole extends pulumi.ComponentResource {
     readonly role: string;
     /** What roles booting after this one wait for. */
     readonly gate: pulumi.Resource[];
-    /** Each host's new container, as a hook sees it. */
+    /** Each host's new container, as a hook sees it. @internal */
     readonly targets: pulumi.Output<HookTarget>[] = [];
-    /** For a held role: what the holder's paused hook gives it to switch after. */
+    /** For a held role: what the holder's paused hook gives it to switch after. @internal */
     releaseAfter: (hook: pulumi.Resource) => void = () => undefined;
 
     constructor(name: string, args: KamalRoleArgs, opts?: pulumi.ComponentResourceOptions) {
