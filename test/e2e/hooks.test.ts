@@ -229,13 +229,8 @@ describe("role hooks: timeouts and interrupts during a paused switch", function 
         await waitFor("the proxy to pause", async () => (/paused/i.test(proxyState(h1)) ? true : undefined), 60_000);
         ctx.stack.providerPids().forEach((pid) => process.kill(pid, "SIGKILL"));
         assert.notEqual(await up, "finished");
-        // The watchdog fires when the running step's lease runs out: here the hook's timeout + 30 s.
+        // The watchdog fires after the longest legitimate pause: hook timeout + deploy timeout + margin.
         await waitFor("the watchdog to resume traffic", async () => ([h1, h2].every((h) => !/paused/i.test(proxyState(h))) ? true : undefined), 90_000);
         await assertServingV1();
-        // The killed deploy's lock blocks until its lease runs out; the stack's destroy comes next.
-        await waitFor("the killed deploy's lock lease to run out", async () => {
-            const expires = /Expires: (\d+)/.exec(onHost(tb, h1, "cat ~/.kamal/locks/shop/details 2>/dev/null | base64 -d; true"));
-            return !expires || Number(expires[1]) * 1000 < Date.now() ? true : undefined;
-        }, 120_000);
     });
 });
