@@ -150,8 +150,12 @@ async function rearm(routes: HeldRoute[], seconds: number, rollback = true): Pro
     await settle(routes.filter((h) => h.watchdog !== undefined).map(async (h) => {
         const old = h.watchdog!;
         h.watchdog = await arm(h, seconds, rollback);
-        await h.t.exec(hookCmd.disarmWatchdog(old)).catch(() => undefined);
+        await disarm(h, old);
     }));
+}
+
+async function disarm(h: HeldRoute, watchdog: number): Promise<void> {
+    await h.t.exec(hookCmd.disarmWatchdog(watchdog)).catch(() => undefined);
 }
 
 async function restore(h: HeldRoute): Promise<void> {
@@ -171,7 +175,7 @@ async function resumeAll(routes: HeldRoute[]): Promise<string[]> {
             return;
         }
         if (h.paused) progress(`[${h.role}@${h.t.host}] resumed ${h.route.service}`);
-        if (h.watchdog !== undefined) await h.t.exec(hookCmd.disarmWatchdog(h.watchdog)).catch(() => undefined);
+        if (h.watchdog !== undefined) await disarm(h, h.watchdog);
     }));
     return stuck;
 }
