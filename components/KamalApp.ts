@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { loadDeployConfig, LoadOptions } from "../config/deploy-yml";
 import { hostEntry, hostKey, roleProxy, versionOf } from "../config/resolve";
-import { bootOrder, primaryRoleOf } from "../config/schema";
+import { heldBootOrder, heldRoles, holders, primaryRoleOf } from "../config/schema";
 import type { KamalAppArgs, KamalAppConfig } from "../config/types";
 import type { LockSpec } from "../provider/lock";
 import { parseAppConfig } from "../config/validate";
@@ -84,12 +84,16 @@ export class KamalApp extends pulumi.ComponentResource {
             });
         }
 
-        const order = bootOrder(app);
+        // A paused hook's held roles boot beside its role, before its hook (the schema rules out cycles).
+        const order = heldBootOrder(app);
+        const heldBy = holders(app);
         const build = (role: string): KamalRole => {
             if (this.roles[role]) return this.roles[role];
-            const after = order[role].flatMap((dep) => build(dep).gate);
+            const holds = heldRoles(app, role);
+            const after = order[role].filter((dep) => !holds.includes(dep)).flatMap((dep) => build(dep).gate);
             return (this.roles[role] = new KamalRole(`${name}-${role}`, {
                 app, role, proxies: proxiesByRole[role], bootAfter: after, lock,
+                holds: holds.map(build), held: heldBy[role] !== undefined,
             }, { parent: this }));
         };
         Object.keys(app.roles).forEach(build);

@@ -6,6 +6,7 @@ import {
 import { absoluteImage } from "../provider/commands/kamal";
 import type { KamalAppConfig } from "../config/types";
 import { hookHosts } from "../provider/commands/hook";
+import type { HeldRole, HookTarget } from "../provider/resources/hook";
 import type { LockSpec } from "../provider/lock";
 import { connectionTo } from "./connection";
 import { RoleContainer, RoleHook, TrafficSwitch } from "./resources";
@@ -20,6 +21,10 @@ export interface KamalRoleArgs {
     bootAfter?: pulumi.Input<pulumi.Resource>[];
     /** The app's deploy lock: every change on a host waits for it. */
     lock?: pulumi.Input<LockSpec>;
+    /** The roles this role's `paused` hook holds (built before it): the hook waits for their containers. */
+    holds?: KamalRole[];
+    /** Held by another role's `paused` hook: every host boots together and switches only after that hook. */
+    held?: boolean;
 }
 
 /**
@@ -31,12 +36,18 @@ export class KamalRole extends pulumi.ComponentResource {
     readonly containers: RoleContainer[] = [];
     readonly switches: TrafficSwitch[] = [];
     readonly hooks: RoleHook[] = [];
+    readonly role: string;
     /** What roles booting after this one wait for. */
     readonly gate: pulumi.Resource[];
+    /** Each host's new container, as a hook sees it. @internal */
+    readonly targets: pulumi.Output<HookTarget>[] = [];
+    /** For a held role: what the holder's paused hook gives it to switch after. @internal */
+    releaseAfter: (hook: pulumi.Resource) => void = () => undefined;
 
     constructor(name: string, args: KamalRoleArgs, opts?: pulumi.ComponentResourceOptions) {
         super("pulumi-kamal:index:KamalRole", name, {}, opts);
         const { app, role } = args;
+        this.role = role;
         const cfg = app.roles[role];
         const image = pulumi.output(app.image);
         const version = app.version !== undefined ? pulumi.output(app.version) : image.apply(versionOf);
@@ -52,8 +63,12 @@ export class KamalRole extends pulumi.ComponentResource {
         const health = roleHealth(app, role);
 
         const hook = cfg.hooks?.postAppBoot;
-        // A paused hook switches every host together, so it boots them together too.
-        const groups = hook?.when === "paused" ? hosts.map(() => 0) : bootGroups(hosts.length, app.boot?.limit);
+        // A paused hook switches every host together (its own and the held roles'), so they boot together too.
+        const groups = hook?.when === "paused" || args.held ? hosts.map(() => 0) : bootGroups(hosts.length, app.boot?.limit);
+        // A held role's switches wait for the holder's hook, built after this role.
+        const holder: pulumi.Input<pulumi.Resource>[] = [];
+        if (args.held) holder.push(new Promise<pulumi.Resource>((resolve) => { this.releaseAfter = resolve; }));
+        const holds = args.holds ?? [];
 
         const newContainer = (i: number, after: pulumi.Resource[]) => {
             const { key, tags, connection } = hosts[i];
@@ -82,8 +97,8 @@ export class KamalRole extends pulumi.ComponentResource {
                 dependsOn: [...(args.proxies?.[key] ? [args.proxies[key]] : []), ...(args.bootAfter ?? []), ...after],
             });
         };
-        const target = (i: number) => pulumi.all([hosts[i].connection, this.containers[i].containerId, this.containers[i].containerName, this.containers[i].healthyAt])
-            .apply(([connection, containerId, containerName, healthyAt]) => ({ connection, containerId, containerName, healthyAt }));
+        const target = (i: number) => (this.targets[i] ??= pulumi.all([hosts[i].connection, this.containers[i].containerId, this.containers[i].containerName, this.containers[i].healthyAt])
+            .apply(([connection, containerId, containerName, healthyAt]) => ({ connection, containerId, containerName, healthyAt })));
         const newHook = (suffix: string, targets: number[], dependsOn: pulumi.Resource[]) => {
             const h = new RoleHook(`${name}-post-app-boot${suffix}`, {
                 service: app.service, role, destination: app.destination, version,
@@ -93,11 +108,17 @@ export class KamalRole extends pulumi.ComponentResource {
                 health,
                 proxy,
                 lock: args.lock,
-            }, { parent: this, dependsOn });
+                ...(hook!.when === "paused" ? { held: pulumi.secret(pulumi.all(holds.map(heldRole))), holds: holds.map((r) => r.role) } : {}),
+            }, { parent: this, dependsOn: hook!.when === "paused" ? [...dependsOn, ...holds.flatMap((r) => r.containers)] : dependsOn });
             this.hooks.push(h);
             return h;
         };
-        const newSwitch = (i: number, dependsOn: pulumi.Resource[]) => {
+        const heldRole = (r: KamalRole): pulumi.Output<HeldRole> => pulumi.all(r.containers.map((_, i) => r.targets[i])).apply((targets) => {
+            const p = proxyTarget(app, r.role);
+            const stop = roleStopTimeout(app, r.role);
+            return { role: r.role, targets, health: roleHealth(app, r.role), ...(p ? { proxy: p } : {}), ...(stop !== undefined ? { stopTimeout: stop } : {}) };
+        });
+        const newSwitch = (i: number, dependsOn: pulumi.Input<pulumi.Resource>[]) => {
             return (this.switches[i] = new TrafficSwitch(`${name}-${hosts[i].key}`, {
                 connection: hosts[i].connection,
                 service: app.service,
@@ -112,7 +133,7 @@ export class KamalRole extends pulumi.ComponentResource {
                 errorPages,
                 tlsCertificate,
                 lock: args.lock,
-            }, { parent: this, dependsOn: [this.containers[i], ...dependsOn] }));
+            }, { parent: this, dependsOn: [this.containers[i], ...holder, ...dependsOn] }));
         };
 
         // Group by group (Kamal's boot.limit): a group boots once the previous one serves.
@@ -121,12 +142,14 @@ export class KamalRole extends pulumi.ComponentResource {
         for (let g = 0; g <= Math.max(...groups); g++) {
             const group = groups.flatMap((gi, i) => (gi === g ? [i] : []));
             group.forEach((i) => newContainer(i, previous));
+            group.forEach((i) => target(i));
             const done: pulumi.Resource[] = [];
             if (!hook) {
                 group.forEach((i) => done.push(newSwitch(i, [])));
             } else if (hook.when === "paused") {
                 const h = newHook("", group, group.map((i) => this.containers[i]));
                 group.forEach((i) => done.push(newSwitch(i, [h])));
+                holds.forEach((r) => r.releaseAfter(h));
             } else if (hook.runOn === "all") {
                 for (const i of group) {
                     if (hook.when === "before-traffic") done.push(newSwitch(i, [newHook(`-${hosts[i].key}`, [i], [this.containers[i]])]));

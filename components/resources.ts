@@ -41,6 +41,6 @@ export class RoleHook extends pulumi.dynamic.Resource {
     declare readonly runs: pulumi.Output<HookRun[]>;
     constructor(name: string, props: Inputs<HookInputs>, opts?: pulumi.CustomResourceOptions) {
         super(providerStub("Hook"), name, { ...props, runs: undefined },
-            { ...opts, additionalSecretOutputs: ["targets", "lock"] }, MODULE, "PostAppBootHook");
+            { ...opts, additionalSecretOutputs: ["targets", "lock", "held"] }, MODULE, "PostAppBootHook");
     }
 }

@@ -141,7 +141,7 @@ const BOOT: KeySpec = {
 };
 const LOGGING: KeySpec = { ours: ["driver", "options"] };
 const HOOKS: KeySpec = { ours: ["post-app-boot"] };
-const HOOK: KeySpec = { ours: ["command", "when", "run_on", "timeout", "env"] };
+const HOOK: KeySpec = { ours: ["command", "when", "run_on", "timeout", "env", "holds"] };
 
 const RESERVED_LABELS = ["destination", "role", "service"];
 const RESTART = /^(?:no|always|unless-stopped|on-failure(?::\d+)?)$/;
@@ -1065,6 +1065,7 @@ class Loader {
                 this.put(o, "runOn", p, hm.get("run_on"), (x, q) => this.oneOf(x, q, HOOK_RUN_ON));
                 this.put(o, "timeout", p, hm.get("timeout"), (x, q) => this.num(x, q));
                 this.put(o, "env", p, hm.get("env"), (x, q) => this.strMap(x, q));
+                this.put(o, "holds", p, hm.get("holds"), (x, q) => this.strList(x, q));
                 value = o;
             }
             if (value !== undefined) {

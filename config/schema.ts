@@ -121,7 +121,9 @@ export const hookObjectSchema = z.strictObject({
     runOn: z.enum(HOOK_RUN_ON, { error: `runOn must be "primary" (once per role) or "all" (every host)` }).default("primary"),
     timeout: seconds("hook timeout").default(300),
     env: z.record(z.string(), z.string()).default({}),
-}, { error: "a hook is a command string, an argv array, or { command, when, runOn, timeout, env }" });
+    /** `paused` only: the roles held with this one (default: every proxied role). */
+    holds: z.array(z.string().min(1)).min(1, { error: "holds needs at least one role; leave it out to hold every proxied role" }).optional(),
+}, { error: "a hook is a command string, an argv array, or { command, when, runOn, timeout, env, holds }" });
 export const hookSchema = z.preprocess((v) => (typeof v === "string" || Array.isArray(v) ? { command: v } : v), hookObjectSchema);
 
 const hostEntry = z.union([
@@ -234,8 +236,9 @@ export const appSchema = z.strictObject({
             ctx.addIssue({ code: "custom", input: "paused", path: ["roles", role, "hooks", "postAppBoot", "when"], message: `"paused" holds kamal-proxy traffic, but role "${role}" is not behind kamal-proxy; use "before-traffic" or set roles.${role}.proxy: true` });
         }
     }
-    // Self-dependencies are reported above; look for longer cycles only.
-    const order = Object.fromEntries(Object.entries(bootOrder(app)).map(([r, deps]) => [r, deps.filter((d) => d !== r)]));
+    checkHolds(app, ctx);
+    // Self-dependencies are reported above; look for longer cycles only (a paused hook waits for the roles it holds).
+    const order = Object.fromEntries(Object.entries(heldBootOrder(app)).map(([r, deps]) => [r, deps.filter((d) => d !== r)]));
     const cycle = findCycle(order);
     if (cycle) ctx.addIssue({ code: "custom", input: cycle.join(" -> "), path: ["roles"], message: `bootAfter forms a cycle: ${cycle.join(" -> ")}; remove one of these dependencies` });
     if (app.roles[app.primaryRole] === undefined && app.primaryRole !== "web") {
@@ -268,6 +271,68 @@ export function bootOrder(app: Pick<KamalAppConfig, "roles" | "primaryRole">): R
     }
     return order;
 }
+
+/**
+ * The roles a role's `paused` hook holds besides its own: `holds` when set,
+ * else every other proxied role. Empty for other hooks.
+ */
+export function heldRoles(app: Pick<KamalAppConfig, "roles" | "primaryRole">, role: string): string[] {
+    const hook = app.roles[role]?.hooks?.postAppBoot;
+    if (hook?.when !== "paused") return [];
+    const names = hook.holds ?? Object.keys(app.roles).filter((r) => isProxied(app, r));
+    return names.filter((r) => r !== role && app.roles[r] !== undefined);
+}
+
+/** Each held role's holder (a role is held by at most one paused hook; the schema checks it). */
+export function holders(app: Pick<KamalAppConfig, "roles" | "primaryRole">): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const role of Object.keys(app.roles)) for (const h of heldRoles(app, role)) out[h] ??= role;
+    return out;
+}
+
+/**
+ * Boot dependencies with the holds applied: a held role boots beside its
+ * holder (after what the holder boots after, not after its hook), and the
+ * holder's hook waits for the held role's containers.
+ */
+export function heldBootOrder(app: Pick<KamalAppConfig, "roles" | "primaryRole">): Record<string, string[]> {
+    const order = bootOrder(app);
+    const out = { ...order };
+    for (const [held, holder] of Object.entries(holders(app))) {
+        out[held] = [...new Set([...order[held].filter((d) => d !== holder), ...order[holder]])].filter((d) => d !== held);
+        out[holder] = [...out[holder], held];
+    }
+    return out;
+}
+
+function checkHolds(app: ParsedAppShape, ctx: z.RefinementCtx): void {
+    const roles = Object.keys(app.roles);
+    const heldBy: Record<string, string> = {};
+    for (const [role, cfg] of Object.entries(app.roles)) {
+        const hook = cfg.hooks?.postAppBoot;
+        if (!hook?.holds) continue;
+        const path = ["roles", role, "hooks", "postAppBoot", "holds"];
+        if (hook.when !== "paused") {
+            ctx.addIssue({ code: "custom", input: hook.holds, path, message: `holds only applies to when: "paused" (this hook runs ${hook.when}); remove holds or set when: paused` });
+            continue;
+        }
+        hook.holds.forEach((name, i) => {
+            if (!roles.includes(name)) ctx.addIssue({ code: "custom", input: name, path: [...path, i], message: `unknown role; roles are: ${roles.join(", ")}` });
+        });
+    }
+    for (const role of roles) {
+        for (const held of heldRoles(app, role)) {
+            const path = ["roles", role, "hooks", "postAppBoot", "holds"];
+            if (heldBy[held]) {
+                ctx.addIssue({ code: "custom", input: held, path, message: `role "${held}" is already held by role "${heldBy[held]}"'s paused hook; a role can be held by one paused hook: list it in one holds only` });
+            } else if (app.roles[held].hooks?.postAppBoot?.when === "paused") {
+                ctx.addIssue({ code: "custom", input: held, path, message: `role "${held}" has its own paused hook; two paused hooks cannot hold each other: give role "${role}" holds without "${held}", or merge the hooks` });
+            }
+            heldBy[held] ??= role;
+        }
+    }
+}
+type ParsedAppShape = Pick<KamalAppConfig, "roles" | "primaryRole">;
 
 function findCycle(graph: Record<string, string[]>): string[] | undefined {
     const state: Record<string, "visiting" | "done"> = {};

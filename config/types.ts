@@ -95,6 +95,15 @@ export interface HookArgs {
     timeout?: number;
     /** Extra env for the hook only (plain values). Default `{}`. */
     env?: Record<string, string>;
+    /**
+     * `paused` only: the roles held while the hook runs, on every host of each.
+     * Default: every proxied role of the app. Proxied roles are paused and
+     * switched with this one; non-proxied roles (workers, jobs) have their old
+     * containers stopped before the hook and their new ones started after it.
+     * The hook's own role is always held. A role is held by one hook at most.
+     * @example ["web", "api", "worker"]
+     */
+    holds?: string[];
 }
 
 /** A host of a role with tags, and a stable key when its address is an Output. */
@@ -223,7 +232,7 @@ export interface KamalAppArgs {
 }
 
 /** A hook with its defaults applied. */
-export type HookConfig = Required<HookArgs>;
+export type HookConfig = Required<Omit<HookArgs, "holds">> & Pick<HookArgs, "holds">;
 
 /** A host entry after validation: tags default to `[]`. */
 export interface HostConfig extends HostArgs {

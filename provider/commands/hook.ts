@@ -40,3 +40,17 @@ export function armWatchdog(service: string, rollback: Argv | undefined, seconds
 }
 
 export const disarmWatchdog = (pid: number): Argv => ["kill", String(pid)];
+
+/**
+ * Hooks still running in the role's running containers on a host (an earlier
+ * deploy lost its connection before it could stop its hook): one
+ * `CONTAINER HOOK_ID` line each. Containers of other destinations are skipped.
+ */
+export function findHooks(service: string, role: string, destination = ""): Argv {
+    const scan = `for p in /proc/[0-9]*; do tr '\\0' '\\n' < "$p/environ" 2>/dev/null | grep '^KAMAL_HOOK_ID=' | cut -d= -f2-; done | sort -u`;
+    const script = [
+        `docker ps --no-trunc --filter "label=service=$1" --filter "label=role=$2" --format '{{.ID}}\t{{.Label "destination"}}' |`,
+        `while IFS='\t' read -r c d; do [ "$d" = "$3" ] || continue; docker exec "$c" sh -c "$4" </dev/null 2>/dev/null | sed "s/^/$c /"; done; true`,
+    ].join(" ");
+    return ["sh", "-c", script, "sh", service, role, destination, scan];
+}

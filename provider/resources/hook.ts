@@ -1,16 +1,17 @@
 /**
  * A role's post-app-boot hook: `docker exec` in the role's new container the
  * moment it is healthy. Before traffic (default), after traffic, or around a
- * paused switch. It never waits for another role.
+ * service-wide paused switch (./paused.ts), which waits for the roles it holds.
  */
 import { randomUUID } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import * as docker from "../commands/docker";
 import * as hookCmd from "../commands/hook";
 import * as proxyCmd from "../commands/proxy";
-import { Health, inspect, listRole, sameContainer, waitHealthy } from "../operations";
+import { Health, inspect, waitHealthy } from "../operations";
 import { holdLock, LockSpec } from "../lock";
 import { run, SshTarget, tail, Transport, TransportError } from "../transport";
+import { runPaused } from "./paused";
 import { traced } from "../trace";
 import { onShutdown, SHUTDOWN_LIMIT_MS, until } from "../shutdown";
 import { changedKeys, progress, transport } from "./common";
@@ -41,6 +42,20 @@ export interface HookInputs {
     proxy?: Omit<proxyCmd.DeployTarget, "target"> & { appPort: number };
     /** The deploy lock this resource's host changes wait for (absent in states written before it existed). */
     lock?: LockSpec;
+    /** For `paused`: the other roles held while the hook runs (secret: their targets carry SSH keys). */
+    held?: HeldRole[];
+    /** Their names, in plain sight for `pulumi preview`. */
+    holds?: string[];
+}
+
+/** A role held by a `paused` hook: proxied ones are paused and switched, others stopped and started again. */
+export interface HeldRole {
+    role: string;
+    /** Every host's new container of the role. */
+    targets: HookTarget[];
+    health: Health;
+    proxy?: Omit<proxyCmd.DeployTarget, "target"> & { appPort: number };
+    stopTimeout?: number;
 }
 
 export interface HookRun {
@@ -91,7 +106,7 @@ function installInterruptHandlers(): void {
 export const hookProvider: pulumi.dynamic.ResourceProvider = {
     async diff(_id, olds: HookOutputs, news: HookInputs) {
         const replaces = changedKeys(olds, news, RERUN_ON);
-        const changes = replaces.length > 0 || changedKeys(olds, news, ["when", "timeout", "health", "proxy"]).length > 0;
+        const changes = replaces.length > 0 || changedKeys(olds, news, ["when", "timeout", "health", "proxy", "held", "holds"]).length > 0;
         return { changes, replaces };
     },
 
@@ -123,6 +138,7 @@ async function runAll(i: HookInputs): Promise<HookRun[]> {
     return Promise.all(targets.map(async (target) => {
         const t = transport(target.connection);
         await ensureRunningAndHealthy(t, target, i.health);
+        await stopStrayHooks(t, i);
         try {
             return await execHook(t, i, target);
         } catch (e) {
@@ -136,7 +152,7 @@ async function runAll(i: HookInputs): Promise<HookRun[]> {
 }
 
 /** A retry may find the container stopped by the failed attempt: start it and check health again. */
-async function ensureRunningAndHealthy(t: Transport, target: HookTarget, health: Health): Promise<void> {
+export async function ensureRunningAndHealthy(t: Transport, target: HookTarget, health: Health): Promise<void> {
     const state = await inspect(t, target.containerId);
     if (!state) throw new TransportError(t.host, `container ${target.containerName} is gone; run \`pulumi refresh\` then \`pulumi up\` to boot it again`);
     if (state.running) return;
@@ -144,7 +160,11 @@ async function ensureRunningAndHealthy(t: Transport, target: HookTarget, health:
     await waitHealthy(t, target.containerId, health);
 }
 
-async function execHook(t: Transport, i: HookInputs, target: HookTarget): Promise<HookRun> {
+/**
+ * @param kills when given, an interrupted hook's kill is collected there
+ * instead of awaited: restoring traffic comes first (the engine allows ~5 s).
+ */
+export async function execHook(t: Transport, i: HookInputs, target: HookTarget, kills?: Promise<unknown>[]): Promise<HookRun> {
     const hookId = randomUUID();
     const tag = `[${i.role}@${t.host} post-app-boot]`;
     const env = {
@@ -184,7 +204,9 @@ async function execHook(t: Transport, i: HookInputs, target: HookTarget): Promis
         lines.flush();
         if (e instanceof HookFailedError) throw e;
         // Timeout, interrupt or lost connection: the process may still run in the container; stop it.
-        await t.exec(hookCmd.killHook(target.containerId, hookId), { timeoutMs: 15_000 }).catch(() => undefined);
+        const kill = t.exec(hookCmd.killHook(target.containerId, hookId), { timeoutMs: 15_000 }).catch(() => undefined);
+        if (kills && interrupted.signal.aborted) kills.push(kill);
+        else await kill;
         throw new HookFailedError(i.role, t.host, e instanceof TransportError ? e.reason : (e as Error).message, tail(output, 20));
     }
 }
@@ -206,89 +228,24 @@ function lineTagger(tag: string, sink: (text: string) => void) {
     };
 }
 
-interface PausedHost {
-    t: Transport;
-    target: HookTarget;
-    previous?: string;
-    paused: boolean;
-    /** Its route now points at the new container: only then is there anything to restore. */
-    switched?: boolean;
-    watchdog?: number;
-}
-
 /**
- * Pause every host's route for the role (requests are held, not failed),
- * switch all to the new containers, run the hook, resume. On any failure:
- * routes go back to the previous containers, then resume. Always resumed.
+ * A hook left running by an earlier deploy (its connection was lost and the
+ * kill could not reach the host) is stopped before a new one starts: never
+ * two migrations at once. TERM, then KILL; refused if it still runs.
  */
-async function runPaused(i: HookInputs): Promise<HookRun[]> {
-    if (!i.proxy) throw new Error(`role "${i.role}" is not behind kamal-proxy: the paused hook mode needs a proxied role; use before-traffic`);
-    const { appPort, ...route } = i.proxy;
-    const service = route.service;
-    const maxPause = i.timeout + route.deployTimeout + 30;
-    const hosts: PausedHost[] = i.targets.map((target) => ({ t: transport(target.connection), target, paused: false }));
-    const targetOf = (id: string) => `${id.slice(0, 12)}:${appPort}`;
-
-    try {
-        for (const h of hosts) await ensureRunningAndHealthy(h.t, h.target, i.health);
-        for (const h of hosts) {
-            const others = (await listRole(h.t, i)).filter((c) => c.state === "running" && !sameContainer(c.id, h.target.containerId));
-            h.previous = others[0]?.id;
-            if (!h.previous) continue; // first deploy: nothing serves yet, nothing to hold
-            const rollback = proxyCmd.deploy({ ...route, target: targetOf(h.previous) });
-            h.watchdog = Number((await run(h.t, hookCmd.armWatchdog(service, rollback, maxPause + 15))).trim());
-            await run(h.t, proxyCmd.pause(service, route.drainTimeout, maxPause));
-            h.paused = true;
-            progress(`[${i.role}@${h.t.host}] paused ${service}`);
-        }
-        for (const h of hosts) {
-            await run(h.t, proxyCmd.deploy({ ...route, target: targetOf(h.target.containerId) }));
-            h.switched = true;
-        }
-        const runs: HookRun[] = [];
-        for (const target of hookCmd.hookHosts(i.runOn, i.targets)) runs.push(await execHook(transport(target.connection), i, target));
-        return runs;
-    } catch (e) {
-        // Only hosts this deploy switched are touched: another host's live route is never removed.
-        for (const h of hosts) {
-            if (!h.switched) continue;
-            // No previous container here: the route is the one this deploy made.
-            const back = h.previous
-                ? proxyCmd.deploy({ ...route, target: targetOf(h.previous) })
-                : proxyCmd.remove(service);
-            const r = await h.t.exec(back).catch((err) => ({ code: 1, stderr: String(err), stdout: "" }));
-            if (r.code !== 0) {
-                // The new container still takes the traffic: stopping it would fail every request.
-                progress(`[${i.role}@${h.t.host}] could not restore the previous route, the new container keeps serving: ${tail(r.stderr, 3)}`);
-                continue;
-            }
-            await h.t.exec(docker.stop(h.target.containerId, 10)).catch(() => undefined);
-        }
-        throw e;
-    } finally {
-        const stuck: string[] = [];
-        for (const h of hosts) {
-            if (h.paused && !(await resume(h.t, service))) {
-                // Leave the watchdog armed: it resumes the route when it fires.
-                stuck.push(h.t.host);
-                continue;
-            }
-            if (h.paused) progress(`[${i.role}@${h.t.host}] resumed ${service}`);
-            if (h.watchdog) await h.t.exec(hookCmd.disarmWatchdog(h.watchdog)).catch(() => undefined);
-        }
-        if (stuck.length) {
-            throw new TransportError(stuck.join(", "), `kamal-proxy did not confirm \`resume ${service}\` after retries; requests are held until the watchdog resumes it (within ${maxPause + 15}s of the pause) ` +
-                `or you run \`docker exec kamal-proxy kamal-proxy resume ${service}\` there`);
-        }
+export async function stopStrayHooks(t: Transport, i: Pick<HookInputs, "service" | "role" | "destination">, graceMs = 10_000): Promise<void> {
+    const find = async () => (await run(t, hookCmd.findHooks(i.service, i.role, i.destination))).split("\n").filter(Boolean).map((l) => l.split(" ") as [string, string]);
+    let stray = await find();
+    for (const signal of ["TERM", "KILL"] as const) {
+        if (!stray.length) return;
+        progress(`[${i.role}@${t.host}] a hook from an earlier deploy still runs (${stray.map(([c, id]) => `${c.slice(0, 12)} KAMAL_HOOK_ID=${id}`).join(", ")}): sending ${signal}`);
+        for (const [container, id] of stray) await run(t, hookCmd.killHook(container, id, signal));
+        const end = Date.now() + graceMs;
+        while ((stray = await find()).length && Date.now() < end) await new Promise((r) => setTimeout(r, Math.min(500, graceMs)));
     }
-}
-
-/** A failed `kamal-proxy resume` would leave requests held (kamal-proxy keeps the pause across restarts): retry until it exits 0. */
-async function resume(t: Transport, service: string, attempts = 3): Promise<boolean> {
-    for (let i = 0; i < attempts; i++) {
-        const r = await t.exec(proxyCmd.resume(service), { timeoutMs: 15_000 }).catch(() => undefined);
-        if (r?.code === 0) return true;
-        await new Promise((res) => setTimeout(res, 1_000 * (i + 1)));
+    if (stray.length) {
+        const [container, id] = stray[0];
+        throw new TransportError(t.host, `a post-app-boot hook from an earlier deploy still runs in container ${container.slice(0, 12)} (KAMAL_HOOK_ID=${id}) and did not stop on KILL; ` +
+            `stop that container (\`docker stop ${container.slice(0, 12)}\`) before deploying again`);
     }
-    return false;
 }

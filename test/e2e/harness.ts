@@ -151,9 +151,9 @@ export function watchProcesses(tb: Testbed, host: string): { stop(): Promise<str
     return { stop: async () => { child.kill(); await done; return seen; } };
 }
 
-export function get(url: string, timeoutMs = 5000): Promise<{ status: number; body: string }> {
+export function get(url: string, timeoutMs = 5000, hostHeader?: string): Promise<{ status: number; body: string }> {
     return new Promise((resolve, reject) => {
-        const req = http.get(url, { agent: false, timeout: timeoutMs }, (res) => {
+        const req = http.get(url, { agent: false, timeout: timeoutMs, ...(hostHeader ? { headers: { host: hostHeader } } : {}) }, (res) => {
             let body = "";
             res.setEncoding("utf8").on("data", (d) => (body += d)).on("end", () => resolve({ status: res.statusCode ?? 0, body }));
         });
@@ -190,21 +190,27 @@ function summarize(samples: Sample[]): LoadReport {
     return report;
 }
 
+/** A URL sent with another Host header (a role behind its own proxy host name). */
+export interface HostedUrl { url: string; host: string }
+
 /**
  * Sends requests in a loop (one at a time per URL, bounded by `maxMs`) until
  * stopped: what users see while a deploy runs. A failure is an error, a
  * timeout or a non-2xx answer.
  */
-export function requestLoop(urls: string[], maxMs = 600_000, requestTimeoutMs = 60_000): { stop(): Promise<LoadReport> } {
+export function requestLoop(urls: (string | HostedUrl)[], maxMs = 600_000, requestTimeoutMs = 60_000): { stop(): Promise<LoadReport> } {
     const samples: Sample[] = [];
     let running = true;
     const deadline = Date.now() + maxMs;
-    const loops = urls.map(async (url) => {
+    const loops = urls.map(async (entry) => {
+        const [target, host] = typeof entry === "string" ? [entry, undefined] : [entry.url, entry.host];
+        // A sample names the Host header it sent, so a report splits per proxy host.
+        const url = host ? `${target} (Host: ${host})` : target;
         while (running && Date.now() < deadline) {
             const at = Date.now();
             try {
                 // Clients wait as browsers do: a request held by a paused proxy is slow, not failed.
-                const r = await get(url, requestTimeoutMs);
+                const r = await get(target, requestTimeoutMs, host);
                 samples.push({ at, url, ms: Date.now() - at, status: r.status, body: r.body.trim().slice(0, 80) });
             } catch (e) {
                 samples.push({ at, url, ms: Date.now() - at, status: 0, body: "", error: (e as Error).message });

@@ -259,6 +259,43 @@ describe("KamalApp wiring", function () {
         });
     });
 
+    describe("service-wide paused hook (holds)", () => {
+        const threeRoles = (holds?: string[]) => base({
+            web: { hosts: ["h1", "h2"], hooks: { postAppBoot: { command: "bin/migrate", when: "paused", ...(holds ? { holds } : {}) } } },
+            api: { hosts: ["h1", "h2"], proxy: { host: "api.example" } },
+            worker: { hosts: ["h3"] },
+        });
+
+        it("by default holds every proxied role: the hook waits for api's containers, api switches after the hook", async () => {
+            await deploy("demo", threeRoles());
+            const hook = named("PostAppBootHook", "demo-web-post-app-boot");
+            assert.deepEqual(hook.inputs.holds, ["api"]);
+            const held = reveal(hook.inputs.held);
+            assert.deepEqual(held.map((r: any) => [r.role, r.proxy?.service, r.targets.map((t: any) => t.connection.host)]), [["api", "shop-api", ["h1", "h2"]]]);
+            assert.deepEqual([...hook.deps].sort(), ["RoleContainer::demo-api-h1", "RoleContainer::demo-api-h2", "RoleContainer::demo-web-h1", "RoleContainer::demo-web-h2"]);
+            for (const h of ["h1", "h2"]) {
+                assert.ok(depsOf("TrafficSwitch", `demo-api-${h}`).includes("PostAppBootHook::demo-web-post-app-boot"), `api@${h} switches after the hook`);
+                // api boots beside web, not after web's hook (that would wait for itself).
+                assert.deepEqual(depsOf("RoleContainer", `demo-api-${h}`), [`KamalProxy::demo-proxy-${h}`]);
+            }
+            // The worker is not held: it boots after web's hook, as before.
+            assert.deepEqual(depsOf("RoleContainer", "demo-worker-h3"), ["PostAppBootHook::demo-web-post-app-boot"]);
+        });
+
+        it("a named worker is held too: stopped before the hook, its switch after it", async () => {
+            await deploy("demo", threeRoles(["web", "api", "worker"]));
+            const hook = named("PostAppBootHook", "demo-web-post-app-boot");
+            assert.deepEqual(hook.inputs.holds, ["api", "worker"]);
+            const worker = reveal(hook.inputs.held).find((r: any) => r.role === "worker");
+            assert.equal(worker.proxy, undefined);
+            assert.equal(worker.stopTimeout, 30);
+            assert.equal(worker.health.kind, "docker");
+            assert.ok(hook.deps.includes("RoleContainer::demo-worker-h3"));
+            assert.deepEqual(depsOf("RoleContainer", "demo-worker-h3"), []);
+            assert.ok(depsOf("TrafficSwitch", "demo-worker-h3").includes("PostAppBootHook::demo-web-post-app-boot"));
+        });
+    });
+
     describe("rolling boot (boot.limit, boot.wait)", () => {
         it("boots hosts in groups: each group after the previous one serves, later groups after boot.wait", async () => {
             await deploy("demo", base({ web: { hosts: ["h1", "h2", "h3"] } }, { boot: { limit: 2, wait: 4 } }));

@@ -10,7 +10,7 @@ import * as kamal from "../../provider/commands/kamal";
 import * as proxy from "../../provider/commands/proxy";
 import { envFileContent, UnhealthyError } from "../../provider/operations";
 import { ContainerInputs, ContainerOutputs, containerProvider } from "../../provider/resources/container";
-import { HookFailedError, HookInputs, HookOutputs, hookProvider, HookTarget } from "../../provider/resources/hook";
+import { HookFailedError, HookInputs, HookOutputs, hookProvider, HookTarget, stopStrayHooks } from "../../provider/resources/hook";
 import { ProxyOutputs, proxyProvider } from "../../provider/resources/proxy";
 import { ReleaseInputs, releaseProvider } from "../../provider/resources/release";
 import { providerStub } from "../../provider/stub";
@@ -594,10 +594,12 @@ describe("hookProvider", () => {
     const isHook = (argv: string[]) => argv[1] === "exec" && argv.includes("bin/rails db:migrate");
     const isKill = (argv: string[]) => argv[1] === "exec" && argv.some((a) => a.includes("/proc/[0-9]*"));
     const hookIdOf = (argv: string[]) => argv.find((a) => a.startsWith("KAMAL_HOOK_ID="))!.slice("KAMAL_HOOK_ID=".length);
+    const isFind = (argv: string[]) => argv[0] === "sh" && argv.at(-1)!.includes("KAMAL_HOOK_ID=");
 
-    /** A host whose new container runs and whose hook prints two lines. */
+    /** A host whose new container runs, with no hook left running, and whose hook prints two lines. */
     const hookHost = (name: string, id: string, log?: Call[]) => dockerHost(name, log)
         .on(inspecting(id), { stdout: inspectOutput(id, "app-web-v2", { running: true }) })
+        .on(isFind, {})
         .on(isHook, { stdout: "== migrating ==\ndone\n" });
 
     describe("before-traffic", () => {
@@ -608,7 +610,7 @@ describe("hookProvider", () => {
             const { id, outs } = await hookProvider.create(inputs());
             assert.match(id, /^app-web-post-app-boot-[0-9a-f]{8}$/);
             assert.equal(h2.calls.length, 0);
-            assert.deepEqual(h1.calls.map((c) => c.argv.slice(0, 3)), [["docker", "container", "inspect"], ["docker", "exec", "--env"]]);
+            assert.deepEqual(h1.calls.map((c) => c.argv.slice(0, 3)), [["docker", "container", "inspect"], hooks.findHooks("app", "web").slice(0, 3), ["docker", "exec", "--env"]]);
             const [exec] = h1.find(isHook);
             const hookId = hookIdOf(exec.argv);
             assert.match(hookId, /^[0-9a-f-]{36}$/);
@@ -696,132 +698,27 @@ describe("hookProvider", () => {
             assert.equal(h1.find(isHook).length, 1);
         });
 
+        it("a hook still running from an earlier deploy is stopped (TERM) before the new one starts: never two at once", async () => {
+            const h1 = hookHost("h1", ID1).on(isFind, { stdout: `${OLD_ID} old-hook-id\n` }, 1).on(isKill, {});
+            use(h1);
+            await hookProvider.create(inputs({ targets: [target("h1", ID1)] }));
+            const order = h1.calls.map((c) => (isFind(c.argv) ? "find" : isKill(c.argv) ? "kill" : isHook(c.argv) ? "hook" : "other")).filter((x) => x !== "other");
+            assert.deepEqual(order, ["find", "kill", "find", "hook"]);
+            assert.deepEqual(h1.find(isKill)[0].argv, hooks.killHook(OLD_ID, "old-hook-id", "TERM"));
+            assert.ok(stderr.lines.some((l) => /a hook from an earlier deploy still runs \(bbbbbbbbbbbb KAMAL_HOOK_ID=old-hook-id\): sending TERM/.test(l)));
+        });
+
+        it("a hook from an earlier deploy that survives KILL refuses the deploy, naming the container and the fix", async () => {
+            const h1 = hookHost("h1", ID1).on(isFind, { stdout: `${OLD_ID} old-hook-id\n` }).on(isKill, {});
+            await assert.rejects(stopStrayHooks(h1, { service: "app", role: "web" }, 20),
+                /h1: a post-app-boot hook from an earlier deploy still runs in container bbbbbbbbbbbb \(KAMAL_HOOK_ID=old-hook-id\) and did not stop on KILL; stop that container \(`docker stop bbbbbbbbbbbb`\)/);
+            assert.deepEqual(h1.find(isKill).map((c) => c.argv), [hooks.killHook(OLD_ID, "old-hook-id", "TERM"), hooks.killHook(OLD_ID, "old-hook-id", "KILL")]);
+            assert.equal(h1.find(isHook).length, 0);
+        });
+
         it("a container gone from the host is an error that says how to recover", async () => {
             use(dockerHost("h1"));
             await assert.rejects(hookProvider.create(inputs({ targets: [target("h1", ID1)] })), /h1: container app-web-v2 is gone; run `pulumi refresh` then `pulumi up`/);
-        });
-    });
-
-    describe("paused", () => {
-        /** What each command is, for asserting the order across hosts. */
-        const label = (c: Call): string => {
-            const a = c.argv;
-            if (inspecting(ID1)(a) || inspecting(ID2)(a)) return `${c.host} inspect`;
-            if (a[1] === "ps") return `${c.host} list`;
-            if (a[0] === "sh" && a[2].includes("nohup")) return `${c.host} arm`;
-            if (a[0] === "kill") return `${c.host} disarm ${a[1]}`;
-            if (isHook(a)) return `${c.host} hook`;
-            if (a[1] === "stop") return `${c.host} stop ${a.at(-1)!.slice(0, 1)}`;
-            if (a[4] === "deploy") return `${c.host} deploy ${a[a.indexOf("--target") + 1].slice(0, 1)}`;
-            if (a[4]) return `${c.host} ${a[4]}`;
-            return `${c.host} ${a.join(" ")}`;
-        };
-        const pausedHost = (name: string, id: string, previous: string, pid: string, log: Call[]) => hookHost(name, id, log)
-            .on(["docker", "ps"], { stdout: [psLine(id, "app-web-v2", "running", "2024-01-02 00:00:00"), psLine(previous, "app-web-v1", "running", "2024-01-01 00:00:00")].join("\n") })
-            .on((a) => a[0] === "sh" && a[2].includes("nohup"), { stdout: `${pid}\n` })
-            .on(["kill"], {})
-            .on([...PROXY_CLI, "pause"], {})
-            .on([...PROXY_CLI, "resume"], {});
-
-        it("arms a watchdog and pauses every host, switches all to the new containers, runs the hook, resumes, disarms", async () => {
-            const log: Call[] = [];
-            const h1 = pausedHost("h1", ID1, PREV1, "111", log);
-            const h2 = pausedHost("h2", ID2, PREV2, "222", log);
-            use(h1, h2);
-            const { outs } = await hookProvider.create(inputs({ when: "paused" }));
-            assert.deepEqual(log.map(label), [
-                "h1 inspect", "h2 inspect",
-                "h1 list", "h1 arm", "h1 pause",
-                "h2 list", "h2 arm", "h2 pause",
-                "h1 deploy 1", "h2 deploy 2",
-                "h1 hook",
-                "h1 resume", "h1 disarm 111",
-                "h2 resume", "h2 disarm 222",
-            ]);
-            const maxPause = 120 + 30 + 30;
-            assert.deepEqual(h1.find([...PROXY_CLI, "pause"])[0].argv, proxy.pause("app-web", 30, maxPause));
-            assert.deepEqual(h1.find((a) => a[0] === "sh")[0].argv, hooks.armWatchdog("app-web", proxy.deploy({ ...route, target: "555555555555:3000" }), maxPause + 15));
-            assert.deepEqual(h2.find([...PROXY_CLI, "deploy"])[0].argv, proxy.deploy({ ...route, target: "222222222222:3000" }));
-            assert.deepEqual(h2.find([...PROXY_CLI, "resume"])[0].argv, proxy.resume("app-web"));
-            assert.deepEqual((outs as HookOutputs).runs.map((r) => r.host), ["h1"]);
-        });
-
-        it("on hook failure: every host goes back to its previous container, new ones stop, then resume and disarm", async () => {
-            const log: Call[] = [];
-            const h1 = pausedHost("h1", ID1, PREV1, "111", log).on(isHook, { code: 1, stdout: "boom\n" });
-            const h2 = pausedHost("h2", ID2, PREV2, "222", log);
-            use(h1, h2);
-            await assert.rejects(hookProvider.create(inputs({ when: "paused" })), HookFailedError);
-            assert.deepEqual(log.map(label).slice(log.findIndex((c) => isHook(c.argv))), [
-                "h1 hook",
-                "h1 deploy 5", "h1 stop 1",
-                "h2 deploy 6", "h2 stop 2",
-                "h1 resume", "h1 disarm 111",
-                "h2 resume", "h2 disarm 222",
-            ]);
-            assert.deepEqual(h1.find([...PROXY_CLI, "deploy"])[1].argv, proxy.deploy({ ...route, target: "555555555555:3000" }));
-        });
-
-        it("if pausing fails, nothing was paused: no rollback, no resume, the watchdog is disarmed", async () => {
-            const log: Call[] = [];
-            const h1 = pausedHost("h1", ID1, PREV1, "111", log).on([...PROXY_CLI, "pause"], { code: 1, stderr: "no such service" });
-            use(h1);
-            await assert.rejects(hookProvider.create(inputs({ when: "paused", targets: [target("h1", ID1)] })), CommandError);
-            assert.deepEqual(log.map(label), ["h1 inspect", "h1 list", "h1 arm", "h1 pause", "h1 disarm 111"]);
-        });
-
-        it("first deploy: nothing serves yet, so nothing is paused; a failure removes the new route", async () => {
-            const log: Call[] = [];
-            const h1 = hookHost("h1", ID1, log)
-                .on(["docker", "ps"], { stdout: psLine(ID1, "app-web-v2", "running", "2024-01-02 00:00:00") })
-                .on(isHook, { code: 2 });
-            use(h1);
-            await assert.rejects(hookProvider.create(inputs({ when: "paused", targets: [target("h1", ID1)] })), HookFailedError);
-            assert.deepEqual(log.map(label), ["h1 inspect", "h1 list", "h1 deploy 1", "h1 hook", "h1 remove", "h1 stop 1"]);
-        });
-
-        it("a failure before the pause reached a host never touches that host's live route (no remove, no stop)", async () => {
-            const log: Call[] = [];
-            // h1's container is gone (health re-check fails) before anything was paused or switched; h2 serves an old version.
-            const h1 = pausedHost("h1", ID1, PREV1, "111", log).on(inspecting(ID1), { code: 1, stderr: "No such container" });
-            const h2 = pausedHost("h2", ID2, PREV2, "222", log).on(["docker", "ps"], { stdout: psLine(ID2, "app-web-v2", "running", "2024-01-02") });
-            use(h1, h2);
-            await assert.rejects(hookProvider.create(inputs({ when: "paused" })), /container app-web-v2 is gone/);
-            assert.deepEqual(log.filter((c) => c.argv[4] === "remove" || c.argv[4] === "deploy" || c.argv[1] === "stop").map(label), []);
-        });
-
-        it("a failed restore keeps the new container running (it still serves) and still resumes", async () => {
-            const log: Call[] = [];
-            const h1 = pausedHost("h1", ID1, PREV1, "111", log).on(isHook, { code: 1 })
-                .on((a) => a[4] === "deploy" && a.includes("555555555555:3000"), { code: 1, stderr: "target failed to become healthy" });
-            use(h1);
-            await assert.rejects(hookProvider.create(inputs({ when: "paused", targets: [target("h1", ID1)] })), HookFailedError);
-            assert.deepEqual(log.map(label).slice(-4), ["h1 hook", "h1 deploy 5", "h1 resume", "h1 disarm 111"]);
-            assert.ok(stderr.lines.some((l) => /could not restore the previous route, the new container keeps serving/.test(l)));
-        });
-
-        it("a failed resume is retried; the watchdog is disarmed only after kamal-proxy confirms it", async () => {
-            const log: Call[] = [];
-            const h1 = pausedHost("h1", ID1, PREV1, "111", log).on([...PROXY_CLI, "resume"], { code: 1, stderr: "connection refused" }, 1);
-            use(h1);
-            await hookProvider.create(inputs({ when: "paused", targets: [target("h1", ID1)] }));
-            assert.deepEqual(log.map(label).slice(-3), ["h1 resume", "h1 resume", "h1 disarm 111"]);
-        });
-
-        it("a resume that never succeeds fails the deploy, says how to resume, and leaves the watchdog armed", async function () {
-            this.timeout(10_000);
-            const log: Call[] = [];
-            const h1 = pausedHost("h1", ID1, PREV1, "111", log).on([...PROXY_CLI, "resume"], { code: 1, stderr: "connection refused" });
-            use(h1);
-            await assert.rejects(hookProvider.create(inputs({ when: "paused", targets: [target("h1", ID1)] })),
-                /h1: kamal-proxy did not confirm `resume app-web` after retries; .*docker exec kamal-proxy kamal-proxy resume app-web/);
-            assert.equal(log.filter((c) => c.argv[4] === "resume").length, 3);
-            assert.equal(log.filter((c) => c.argv[0] === "kill").length, 0);
-        });
-
-        it("needs a proxied role", async () => {
-            use(hookHost("h1", ID1));
-            await assert.rejects(hookProvider.create(inputs({ when: "paused", proxy: undefined })), /role "web" is not behind kamal-proxy/);
         });
     });
 
