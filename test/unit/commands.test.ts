@@ -70,6 +70,13 @@ describe("shell", () => {
             assert.equal(quote("*"), "'*'");
         });
 
+        it("quotes a word starting with = (zsh expands =cmd), not one with = inside", () => {
+            assert.equal(quote("=ls"), "'=ls'");
+            assert.equal(quote("="), "'='");
+            assert.equal(quote("==x"), "'==x'");
+            assert.equal(quote("KEY=value"), "KEY=value");
+        });
+
         it("join separates quoted words by single spaces", () => {
             assert.equal(join(["echo", "a b", "", "c"]), "echo 'a b' '' c");
         });
