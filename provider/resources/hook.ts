@@ -213,7 +213,8 @@ interface PausedHost {
     paused: boolean;
     /** Its route now points at the new container: only then is there anything to restore. */
     switched?: boolean;
-    watchdog?: number;
+    /** The armed watchdog's token. */
+    watchdog?: string;
 }
 
 /**
@@ -236,7 +237,9 @@ async function runPaused(i: HookInputs): Promise<HookRun[]> {
             h.previous = others[0]?.id;
             if (!h.previous) continue; // first deploy: nothing serves yet, nothing to hold
             const rollback = proxyCmd.deploy({ ...route, target: targetOf(h.previous) });
-            h.watchdog = Number((await run(h.t, hookCmd.armWatchdog(service, rollback, maxPause + 15))).trim());
+            const token = randomUUID();
+            await run(h.t, hookCmd.armWatchdog(service, rollback, maxPause + 15, token));
+            h.watchdog = token;
             await run(h.t, proxyCmd.pause(service, route.drainTimeout, maxPause));
             h.paused = true;
             progress(`[${i.role}@${h.t.host}] paused ${service}`);

@@ -665,13 +665,17 @@ describe("hookProvider", () => {
     });
 
     describe("paused", () => {
+        /** The watchdog token each host was armed with. */
+        const armed: Record<string, string> = {};
+        const armedToken = (host: string) => armed[host];
         /** What each command is, for asserting the order across hosts. */
         const label = (c: Call): string => {
             const a = c.argv;
             if (inspecting(ID1)(a) || inspecting(ID2)(a)) return `${c.host} inspect`;
             if (a[1] === "ps") return `${c.host} list`;
-            if (a[0] === "sh" && a[2].includes("nohup")) return `${c.host} arm`;
-            if (a[0] === "kill") return `${c.host} disarm ${a[1]}`;
+            if (a[0] === "sh" && a[2].includes("kamal-watchdog-")) return `${c.host} arm`;
+            // Disarm names the token its host armed (exact), never a PID.
+            if (a[3] === "rm") return `${c.host} disarm ${a[4] === `/tmp/kamal-watchdog-${armedToken(c.host)}` ? "armed" : a[4]}`;
             if (isHook(a)) return `${c.host} hook`;
             if (a[1] === "stop") return `${c.host} stop ${a.at(-1)!.slice(0, 1)}`;
             if (a[4] === "deploy") return `${c.host} deploy ${a[a.indexOf("--target") + 1].slice(0, 1)}`;
@@ -680,8 +684,12 @@ describe("hookProvider", () => {
         };
         const pausedHost = (name: string, id: string, previous: string, pid: string, log: Call[]) => hookHost(name, id, log)
             .on(["docker", "ps"], { stdout: [psLine(id, "app-web-v2", "running", "2024-01-02 00:00:00"), psLine(previous, "app-web-v1", "running", "2024-01-01 00:00:00")].join("\n") })
-            .on((a) => a[0] === "sh" && a[2].includes("nohup"), { stdout: `${pid}\n` })
-            .on(["kill"], {})
+            .on((a) => {
+                const token = a[0] === "sh" ? /kamal-watchdog-([A-Za-z0-9-]+)/.exec(a[2])?.[1] : undefined;
+                if (token) armed[name] = token;
+                return token !== undefined;
+            }, {})
+            .on(["docker", "exec", "kamal-proxy", "rm"], {})
             .on([...PROXY_CLI, "pause"], {})
             .on([...PROXY_CLI, "resume"], {});
 
@@ -697,12 +705,12 @@ describe("hookProvider", () => {
                 "h2 list", "h2 arm", "h2 pause",
                 "h1 deploy 1", "h2 deploy 2",
                 "h1 hook",
-                "h1 resume", "h1 disarm 111",
-                "h2 resume", "h2 disarm 222",
+                "h1 resume", "h1 disarm armed",
+                "h2 resume", "h2 disarm armed",
             ]);
             const maxPause = 120 + 30 + 30;
             assert.deepEqual(h1.find([...PROXY_CLI, "pause"])[0].argv, proxy.pause("app-web", 30, maxPause));
-            assert.deepEqual(h1.find((a) => a[0] === "sh")[0].argv, hooks.armWatchdog("app-web", proxy.deploy({ ...route, target: "555555555555:3000" }), maxPause + 15));
+            assert.deepEqual(h1.find((a) => a[0] === "sh")[0].argv, hooks.armWatchdog("app-web", proxy.deploy({ ...route, target: "555555555555:3000" }), maxPause + 15, armedToken("h1")));
             assert.deepEqual(h2.find([...PROXY_CLI, "deploy"])[0].argv, proxy.deploy({ ...route, target: "222222222222:3000" }));
             assert.deepEqual(h2.find([...PROXY_CLI, "resume"])[0].argv, proxy.resume("app-web"));
             assert.deepEqual((outs as HookOutputs).runs.map((r) => r.host), ["h1"]);
@@ -718,8 +726,8 @@ describe("hookProvider", () => {
                 "h1 hook",
                 "h1 deploy 5", "h1 stop 1",
                 "h2 deploy 6", "h2 stop 2",
-                "h1 resume", "h1 disarm 111",
-                "h2 resume", "h2 disarm 222",
+                "h1 resume", "h1 disarm armed",
+                "h2 resume", "h2 disarm armed",
             ]);
             assert.deepEqual(h1.find([...PROXY_CLI, "deploy"])[1].argv, proxy.deploy({ ...route, target: "555555555555:3000" }));
         });
@@ -729,7 +737,7 @@ describe("hookProvider", () => {
             const h1 = pausedHost("h1", ID1, PREV1, "111", log).on([...PROXY_CLI, "pause"], { code: 1, stderr: "no such service" });
             use(h1);
             await assert.rejects(hookProvider.create(inputs({ when: "paused", targets: [target("h1", ID1)] })), CommandError);
-            assert.deepEqual(log.map(label), ["h1 inspect", "h1 list", "h1 arm", "h1 pause", "h1 disarm 111"]);
+            assert.deepEqual(log.map(label), ["h1 inspect", "h1 list", "h1 arm", "h1 pause", "h1 disarm armed"]);
         });
 
         it("first deploy: nothing serves yet, so nothing is paused; a failure removes the new route", async () => {
@@ -758,7 +766,7 @@ describe("hookProvider", () => {
                 .on((a) => a[4] === "deploy" && a.includes("555555555555:3000"), { code: 1, stderr: "target failed to become healthy" });
             use(h1);
             await assert.rejects(hookProvider.create(inputs({ when: "paused", targets: [target("h1", ID1)] })), HookFailedError);
-            assert.deepEqual(log.map(label).slice(-4), ["h1 hook", "h1 deploy 5", "h1 resume", "h1 disarm 111"]);
+            assert.deepEqual(log.map(label).slice(-4), ["h1 hook", "h1 deploy 5", "h1 resume", "h1 disarm armed"]);
             assert.ok(stderr.lines.some((l) => /could not restore the previous route, the new container keeps serving/.test(l)));
         });
 
@@ -767,7 +775,7 @@ describe("hookProvider", () => {
             const h1 = pausedHost("h1", ID1, PREV1, "111", log).on([...PROXY_CLI, "resume"], { code: 1, stderr: "connection refused" }, 1);
             use(h1);
             await hookProvider.create(inputs({ when: "paused", targets: [target("h1", ID1)] }));
-            assert.deepEqual(log.map(label).slice(-3), ["h1 resume", "h1 resume", "h1 disarm 111"]);
+            assert.deepEqual(log.map(label).slice(-3), ["h1 resume", "h1 resume", "h1 disarm armed"]);
         });
 
         it("a resume that never succeeds fails the deploy, says how to resume, and leaves the watchdog armed", async function () {
@@ -778,7 +786,7 @@ describe("hookProvider", () => {
             await assert.rejects(hookProvider.create(inputs({ when: "paused", targets: [target("h1", ID1)] })),
                 /h1: kamal-proxy did not confirm `resume app-web` after retries; .*docker exec kamal-proxy kamal-proxy resume app-web/);
             assert.equal(log.filter((c) => c.argv[4] === "resume").length, 3);
-            assert.equal(log.filter((c) => c.argv[0] === "kill").length, 0);
+            assert.equal(log.filter((c) => c.argv[3] === "rm").length, 0);
         });
 
         it("needs a proxied role", async () => {
