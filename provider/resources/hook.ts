@@ -14,6 +14,7 @@ import { run, SshTarget, tail, Transport, TransportError } from "../transport";
 import { traced } from "../trace";
 import { onShutdown, SHUTDOWN_LIMIT_MS, until } from "../shutdown";
 import { changedKeys, progress, transport } from "./common";
+import { rerunKeys } from "./hook-diff";
 
 export interface HookTarget {
     connection: SshTarget;
@@ -58,7 +59,7 @@ export interface HookOutputs extends HookInputs {
     runs: HookRun[];
 }
 
-/** Changing these re-runs the hook (in the current container when it did not change). */
+/** Changing these re-runs the hook (in the current container when it did not change); targets count by host and container only. */
 const RERUN_ON: (keyof HookInputs)[] = ["command", "env", "targets", "version", "runOn"];
 
 export class HookFailedError extends Error {
@@ -90,8 +91,9 @@ function installInterruptHandlers(): void {
 
 export const hookProvider: pulumi.dynamic.ResourceProvider = {
     async diff(_id, olds: HookOutputs, news: HookInputs) {
-        const replaces = changedKeys(olds, news, RERUN_ON);
-        const changes = replaces.length > 0 || changedKeys(olds, news, ["when", "timeout", "health", "proxy"]).length > 0;
+        const replaces = rerunKeys(olds, news, RERUN_ON);
+        // New SSH settings alone are an update: stored, nothing runs again.
+        const changes = replaces.length > 0 || changedKeys(olds, news, ["when", "timeout", "health", "proxy", "targets"]).length > 0;
         return { changes, replaces };
     },
 
@@ -109,7 +111,7 @@ export const hookProvider: pulumi.dynamic.ResourceProvider = {
     },
 
     async update(_id, olds: HookOutputs, news: HookInputs) {
-        // Only when/timeout/health settings changed: nothing to run again.
+        // Only when/timeout/health or SSH settings changed: nothing to run again.
         return { outs: { ...news, runs: olds.runs } };
     },
 

@@ -809,6 +809,31 @@ describe("hookProvider", () => {
             assert.deepEqual(await hookProvider.diff!("x", olds, inputs({ targets: [target("h1", hex("7"))] })), { changes: true, replaces: ["targets"] });
         });
 
+        it("new SSH settings (key, user, port, known_hosts, pins, jump host) are an update that stores them, never a re-run", async () => {
+            const rotated = (t: HookTarget): HookTarget => ({
+                ...t,
+                connection: { ...t.connection, user: "deploy2", port: 2222, privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nnew\n", knownHosts: "/etc/ssh/other_known_hosts", hostKeys: { h1: "SHA256:x" }, proxy: "jump@bastion" },
+            });
+            const news = inputs({ targets: olds.targets.map(rotated) });
+            assert.deepEqual(await hookProvider.diff!("x", olds, news), { changes: true, replaces: [] });
+            const { outs } = await hookProvider.update!("x", olds, news);
+            assert.deepEqual(outs.targets, news.targets);
+            assert.deepEqual(outs.runs, olds.runs);
+        });
+
+        it("a new host or a new container re-runs the hook even when the SSH settings changed with it", async () => {
+            const withKey = (t: HookTarget): HookTarget => ({ ...t, connection: { ...t.connection, privateKey: "new key" } });
+            assert.deepEqual(await hookProvider.diff!("x", olds, inputs({ targets: [...olds.targets, target("h3", hex("3"))].map(withKey) })), { changes: true, replaces: ["targets"] });
+            assert.deepEqual(await hookProvider.diff!("x", olds, inputs({ targets: [withKey(target("h1", hex("7")))] })), { changes: true, replaces: ["targets"] });
+            assert.deepEqual(await hookProvider.diff!("x", olds, inputs({ targets: [withKey(target("h9", olds.targets[0].containerId))] })), { changes: true, replaces: ["targets"] });
+        });
+
+        it("in preview, targets not known yet (their containers update in place) are an update; a changed command still re-runs", async () => {
+            const unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9" as unknown as HookTarget[];
+            assert.deepEqual(await hookProvider.diff!("x", olds, inputs({ targets: unknown })), { changes: true, replaces: [] });
+            assert.deepEqual(await hookProvider.diff!("x", olds, inputs({ targets: unknown, command: "bin/other" })), { changes: true, replaces: ["command"] });
+        });
+
         it("a changed timeout or when is an update, not a re-run", async () => {
             assert.deepEqual(await hookProvider.diff!("x", olds, inputs({ timeout: 600 })), { changes: true, replaces: [] });
             assert.deepEqual(await hookProvider.diff!("x", olds, inputs({ when: "after-traffic" })), { changes: true, replaces: [] });

@@ -1,0 +1,77 @@
+/**
+ * Issue 11 section 6: rotating how the hosts are reached (the key's form, the
+ * known_hosts file) must not run a post-app-boot hook again; a changed hook
+ * command still does. Real engine, real host, the hook's runs counted on it.
+ */
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { KamalApp } from "../../index";
+import { onHost, testbed, testStack, TestStack } from "./harness";
+
+describe("role hooks: SSH settings changes do not re-run them", function () {
+    const tb = testbed();
+    const h1 = tb.hosts[0];
+    const DATA = "/tmp/pk-e2e-ksshrot";
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pk-ksshrot-"));
+    const otherKnownHosts = path.join(dir, "known_hosts");
+    let s: TestStack;
+    /** How the program reaches the host, and the hook's command: changed between runs. */
+    let current = { rotated: false, command: "/app/bin/migrate" };
+
+    const program = async () => {
+        const app = new KamalApp("ksshrot", {
+            service: "ksshrot",
+            image: `${tb.appImage}:v1`,
+            roles: { web: { hosts: [h1], volumes: [`${DATA}:/data`], hooks: { postAppBoot: current.command } } },
+            ssh: current.rotated
+                ? { user: tb.user, keyPath: tb.keyPath, knownHosts: otherKnownHosts }
+                : { user: tb.user, privateKey: pulumi.secret(fs.readFileSync(tb.keyPath, "utf8")), knownHosts: tb.knownHosts },
+            registry: tb.registryUser ? { server: tb.registry, username: tb.registryUser, password: pulumi.secret(tb.registryPassword!) } : undefined,
+            deployTimeout: 20, drainTimeout: 2,
+        });
+        return { runs: app.roles.web.hooks[0].runs };
+    };
+    /** One line per hook run (test/app's migrate appends it). */
+    const hookRuns = () => onHost(tb, h1, `cat ${DATA}/migrations.log 2>/dev/null || true`).split("\n").filter(Boolean).length;
+    const hookSteps = (summary: { stdout: string }) => summary.stdout.split("\n").filter((l) => /PostAppBootHook/.test(l) && /replace|create|delete/.test(l));
+
+    before(async function () {
+        fs.copyFileSync(tb.knownHosts, otherKnownHosts);
+        onHost(tb, h1, `rm -rf ${DATA}`);
+        s = await testStack("ksshrot", program);
+        await s.up();
+        assert.equal(hookRuns(), 1);
+    });
+
+    after(async function () {
+        if (!process.env.E2E_KEEP) {
+            await s?.destroy().catch((e) => console.error(`destroy ksshrot: ${e.message}`));
+            onHost(tb, h1, `rm -rf ${DATA}`);
+        }
+        fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    it("a new key form and known_hosts file: preview shows no hook replacement and `up` does not run it again", async function () {
+        current = { ...current, rotated: true };
+        const preview = await s.preview();
+        assert.deepEqual(hookSteps(preview), [], preview.stdout);
+        assert.equal(preview.changeSummary.replace ?? 0, 0, preview.stdout);
+        const before = (await s.stack.outputs()).runs.value;
+        const up = await s.up();
+        assert.equal(up.summary.resourceChanges?.replace ?? 0, 0, up.stdout);
+        assert.equal(hookRuns(), 1);
+        assert.deepEqual(up.outputs.runs, before);
+        // The new settings are stored: the next preview is clean.
+        const again = await s.preview();
+        assert.deepEqual(Object.keys(again.changeSummary).filter((k) => k !== "same"), [], again.stdout);
+    });
+
+    it("a changed hook command still runs it again, over the new settings", async function () {
+        current = { ...current, command: "/app/bin/migrate 1" };
+        await s.up();
+        assert.equal(hookRuns(), 2);
+    });
+});
