@@ -311,6 +311,14 @@ describe("containerProvider", () => {
             assert.deepEqual((await containerProvider.check!({}, inputs())).failures, []);
         });
 
+        it("checks an image known only at deploy time (an Output) as the config does: malformed references fail before any host", async () => {
+            for (const image of ["Registry.example.com/App:v1", "app:", "-app", "app:v1:v2"]) {
+                const r = await containerProvider.check!({}, inputs({ image }));
+                assert.deepEqual(r.failures, [{ property: "image", reason: `image "${image}" is not a Docker image reference: use [registry[:port]/]name[:tag][@sha256:digest], lowercase name` }], image);
+            }
+            assert.deepEqual((await containerProvider.check!({}, inputs({ image: `172.17.0.1:5000/org/app@sha256:${"a".repeat(64)}` }))).failures, []);
+        });
+
         it("the env file escapes line breaks as Kamal's writer does", () => {
             assert.equal(envFileContent({ A: "x\r\ny" }), "A=x\\r\\ny\n");
             assert.equal(envFileContent({ B: "2", A: "1 = one" }), "A=1 = one\nB=2\n");
