@@ -93,6 +93,9 @@ export class KamalRole extends pulumi.ComponentResource {
                 health,
                 proxy,
                 lock: args.lock,
+                // The containers' secret env values, masked in the hook's output and errors.
+                redact: pulumi.secret(pulumi.all(targets.map((i) => pulumi.all(roleEnv(app, role, hosts[i].tags).secret)))
+                    .apply((envs) => [...new Set(envs.flatMap((e) => Object.values(e)))])),
             }, { parent: this, dependsOn });
             this.hooks.push(h);
             return h;

@@ -131,7 +131,7 @@ export const containerProvider: pulumi.dynamic.ResourceProvider = {
         const id = await step("start", () => startContainer(t, runSpec(inputs, envFile, { image: runImage, hostname })));
         await audited;
         try {
-            await step("healthy", () => waitHealthy(t, id, inputs.health));
+            await step("healthy", () => waitHealthy(t, id, inputs.health, Object.values(inputs.secretEnv ?? {})));
         } catch (e) {
             // Leave it stopped for `docker logs`; it never took traffic. A retry removes it.
             await t.exec(docker.stop(id, 1));

@@ -15,6 +15,7 @@ import { traced } from "../trace";
 import { onShutdown, SHUTDOWN_LIMIT_MS, until } from "../shutdown";
 import { changedKeys, progress, transport } from "./common";
 import { rerunKeys } from "./hook-diff";
+import { redactor } from "../redact";
 
 export interface HookTarget {
     connection: SshTarget;
@@ -42,6 +43,8 @@ export interface HookInputs {
     proxy?: Omit<proxyCmd.DeployTarget, "target"> & { appPort: number };
     /** The deploy lock this resource's host changes wait for (absent in states written before it existed). */
     lock?: LockSpec;
+    /** Secret values the container can see (its secret env): masked in the hook's output and errors. */
+    redact?: string[];
 }
 
 export interface HookRun {
@@ -124,7 +127,7 @@ async function runAll(i: HookInputs): Promise<HookRun[]> {
     const targets = hookCmd.hookHosts(i.runOn, i.targets);
     return Promise.all(targets.map(async (target) => {
         const t = transport(target.connection);
-        await ensureRunningAndHealthy(t, target, i.health);
+        await ensureRunningAndHealthy(t, target, i.health, i.redact);
         try {
             return await execHook(t, i, target);
         } catch (e) {
@@ -138,12 +141,12 @@ async function runAll(i: HookInputs): Promise<HookRun[]> {
 }
 
 /** A retry may find the container stopped by the failed attempt: start it and check health again. */
-async function ensureRunningAndHealthy(t: Transport, target: HookTarget, health: Health): Promise<void> {
+async function ensureRunningAndHealthy(t: Transport, target: HookTarget, health: Health, redact: string[] = []): Promise<void> {
     const state = await inspect(t, target.containerId);
     if (!state) throw new TransportError(t.host, `container ${target.containerName} is gone; run \`pulumi refresh\` then \`pulumi up\` to boot it again`);
     if (state.running) return;
     await run(t, docker.start(target.containerId));
-    await waitHealthy(t, target.containerId, health);
+    await waitHealthy(t, target.containerId, health, redact);
 }
 
 async function execHook(t: Transport, i: HookInputs, target: HookTarget): Promise<HookRun> {
@@ -161,7 +164,8 @@ async function execHook(t: Transport, i: HookInputs, target: HookTarget): Promis
     const startedAt = Date.now();
     progress(`${tag} running in ${target.containerName}: ${typeof i.command === "string" ? i.command : i.command.join(" ")}`);
     let output = "";
-    const lines = lineTagger(tag, (text) => { output += text; });
+    const mask = redactor(i.redact);
+    const lines = lineTagger(tag, (text) => { output += text; }, mask);
     try {
         const result = await traced(`hook/${i.role}`, t.host, "hook", () => t.exec(hookCmd.runHook(target.containerId, i.command, env, hookId), {
             timeoutMs: i.timeout * 1000,
@@ -177,7 +181,7 @@ async function execHook(t: Transport, i: HookInputs, target: HookTarget): Promis
             durationMs: Date.now() - startedAt,
             healthyToStartMs: Math.max(0, startedAt - target.healthyAt),
             startedAt,
-            outputTail: tail(output, 20),
+            outputTail: tail(mask(output), 20),
         };
         if (result.code !== 0) throw new HookFailedError(i.role, t.host, `exit ${result.code} after ${(run.durationMs / 1000).toFixed(1)}s`, run.outputTail);
         progress(`${tag} done in ${(run.durationMs / 1000).toFixed(1)}s`);
@@ -187,22 +191,22 @@ async function execHook(t: Transport, i: HookInputs, target: HookTarget): Promis
         if (e instanceof HookFailedError) throw e;
         // Timeout, interrupt or lost connection: the process may still run in the container; stop it.
         await t.exec(hookCmd.killHook(target.containerId, hookId), { timeoutMs: 15_000 }).catch(() => undefined);
-        throw new HookFailedError(i.role, t.host, e instanceof TransportError ? e.reason : (e as Error).message, tail(output, 20));
+        throw new HookFailedError(i.role, t.host, e instanceof TransportError ? e.reason : (e as Error).message, tail(mask(output), 20));
     }
 }
 
-/** Streams output live, one tagged line at a time. */
-function lineTagger(tag: string, sink: (text: string) => void) {
+/** Streams output live, one tagged line at a time, secrets masked. */
+function lineTagger(tag: string, sink: (text: string) => void, mask: (line: string) => string = (l) => l) {
     let partial = "";
     return {
         push: (text: string) => {
             sink(text);
             const parts = (partial + text).split("\n");
             partial = parts.pop() ?? "";
-            for (const line of parts) progress(`${tag} ${line}`);
+            for (const line of parts) progress(`${tag} ${mask(line)}`);
         },
         flush: () => {
-            if (partial) progress(`${tag} ${partial}`);
+            if (partial) progress(`${tag} ${mask(partial)}`);
             partial = "";
         },
     };
@@ -233,7 +237,7 @@ async function runPaused(i: HookInputs): Promise<HookRun[]> {
     const targetOf = (id: string) => `${id.slice(0, 12)}:${appPort}`;
 
     try {
-        for (const h of hosts) await ensureRunningAndHealthy(h.t, h.target, i.health);
+        for (const h of hosts) await ensureRunningAndHealthy(h.t, h.target, i.health, i.redact);
         for (const h of hosts) {
             const others = (await listRole(h.t, i)).filter((c) => c.state === "running" && !sameContainer(c.id, h.target.containerId));
             h.previous = others[0]?.id;
