@@ -1,7 +1,8 @@
 /**
  * Issue 11 section 6: rotating how the hosts are reached (the key's form, the
  * known_hosts file) must not run a post-app-boot hook again; a changed hook
- * command still does. Real engine, real host, the hook's runs counted on it.
+ * command still does; its output is masked and encrypted. Real engine, real
+ * host, the hook's runs counted on it.
  */
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
@@ -19,7 +20,8 @@ describe("role hooks: SSH settings changes do not re-run them", function () {
     const otherKnownHosts = path.join(dir, "known_hosts");
     let s: TestStack;
     /** How the program reaches the host, and the hook's command: changed between runs. */
-    let current = { rotated: false, command: "/app/bin/migrate" };
+    const SAY = "echo hook-says-hello token=$TOKEN;";
+    let current = { rotated: false, command: `${SAY} /app/bin/migrate` };
 
     const program = async () => {
         const app = new KamalApp("ksshrot", {
@@ -29,6 +31,7 @@ describe("role hooks: SSH settings changes do not re-run them", function () {
             ssh: current.rotated
                 ? { user: tb.user, keyPath: tb.keyPath, knownHosts: otherKnownHosts }
                 : { user: tb.user, privateKey: pulumi.secret(fs.readFileSync(tb.keyPath, "utf8")), knownHosts: tb.knownHosts },
+            env: { secret: { TOKEN: pulumi.secret("tok-e2e-9f8e7d") } },
             registry: tb.registryUser ? { server: tb.registry, username: tb.registryUser, password: pulumi.secret(tb.registryPassword!) } : undefined,
             deployTimeout: 20, drainTimeout: 2,
         });
@@ -41,9 +44,18 @@ describe("role hooks: SSH settings changes do not re-run them", function () {
     before(async function () {
         fs.copyFileSync(tb.knownHosts, otherKnownHosts);
         onHost(tb, h1, `rm -rf ${DATA}`);
+        // No stored registry login: the deploy's own (user name and password on stdin only) must make the pull work.
+        if (tb.registryUser) onHost(tb, h1, "rm -f ~/.docker/config.json");
         s = await testStack("ksshrot", program);
-        await s.up();
+        const up = await s.up();
         assert.equal(hookRuns(), 1);
+        // Its output is shown live with the secret env masked, and kept encrypted in state.
+        const shown = up.stdout + s.output.join("");
+        assert.match(shown, /hook-says-hello token=\[secret\]/);
+        assert.doesNotMatch(shown, /tok-e2e-9f8e7d/);
+        if (tb.registryUser) assert.match(onHost(tb, h1, "cat ~/.docker/config.json"), new RegExp(Buffer.from(`${tb.registryUser}:`).toString("base64").slice(0, 8)));
+        const state = await s.exportState();
+        assert.doesNotMatch(state, /hook-says-hello|tok-e2e-9f8e7d/);
     });
 
     after(async function () {
@@ -70,7 +82,7 @@ describe("role hooks: SSH settings changes do not re-run them", function () {
     });
 
     it("a changed hook command still runs it again, over the new settings", async function () {
-        current = { ...current, command: "/app/bin/migrate 1" };
+        current = { ...current, command: `${SAY} /app/bin/migrate 1` };
         await s.up();
         assert.equal(hookRuns(), 2);
     });
