@@ -1,5 +1,5 @@
 /**
- * Issue 11 section 6: rotating how the hosts are reached (the key's form, the
+ * Issue 11 section 6, on the test bed. Rotating how the hosts are reached (the key's form, the
  * known_hosts file) must not run a post-app-boot hook again; a changed hook
  * command still does; its output is masked and encrypted. Real engine, real
  * host, the hook's runs counted on it.
@@ -10,9 +10,11 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { KamalApp } from "../../index";
-import { onHost, testbed, testStack, TestStack } from "./harness";
+import { armWatchdog, disarmWatchdog, watchdogFile } from "../../provider/commands/watchdog";
+import { join, quote } from "../../provider/commands/shell";
+import { onHost, testbed, testStack, TestStack, waitFor } from "./harness";
 
-describe("role hooks: SSH settings changes do not re-run them", function () {
+describe("role hooks: SSH settings, secrets in output, the watchdog (issue 11 §6)", function () {
     const tb = testbed();
     const h1 = tb.hosts[0];
     const DATA = "/tmp/pk-e2e-ksshrot";
@@ -20,7 +22,8 @@ describe("role hooks: SSH settings changes do not re-run them", function () {
     const otherKnownHosts = path.join(dir, "known_hosts");
     let s: TestStack;
     /** How the program reaches the host, and the hook's command: changed between runs. */
-    const SAY = "echo hook-says-hello token=$TOKEN;";
+    // Prints "hook-said-hello token=…": that text is in its output only, not in its command.
+    const SAY = "printf 'hook-%s token=%s\\n' said-hello \"$TOKEN\";";
     let current = { rotated: false, command: `${SAY} /app/bin/migrate` };
 
     const program = async () => {
@@ -51,11 +54,11 @@ describe("role hooks: SSH settings changes do not re-run them", function () {
         assert.equal(hookRuns(), 1);
         // Its output is shown live with the secret env masked, and kept encrypted in state.
         const shown = up.stdout + s.output.join("");
-        assert.match(shown, /hook-says-hello token=\[secret\]/);
+        assert.match(shown, /hook-said-hello token=\[secret\]/);
         assert.doesNotMatch(shown, /tok-e2e-9f8e7d/);
         if (tb.registryUser) assert.match(onHost(tb, h1, "cat ~/.docker/config.json"), new RegExp(Buffer.from(`${tb.registryUser}:`).toString("base64").slice(0, 8)));
         const state = await s.exportState();
-        assert.doesNotMatch(state, /hook-says-hello|tok-e2e-9f8e7d/);
+        assert.doesNotMatch(state, /hook-said-hello|tok-e2e-9f8e7d/);
     });
 
     after(async function () {
@@ -79,6 +82,25 @@ describe("role hooks: SSH settings changes do not re-run them", function () {
         // The new settings are stored: the next preview is clean.
         const again = await s.preview();
         assert.deepEqual(Object.keys(again.changeSummary).filter((k) => k !== "same"), [], again.stdout);
+    });
+
+    it("the paused switch's watchdog runs inside kamal-proxy, outlives the SSH session, fires after its time, and disarms exactly", async function () {
+        const token = (n: number) => `e2e-${process.pid}-${n}-${Date.now()}`;
+        const inProxy = (cmd: string) => onHost(tb, h1, `docker exec kamal-proxy sh -c ${quote(cmd)}`);
+        const running = (t: string) => inProxy(`for f in /proc/[0-9]*/cmdline; do tr '\\0' ' ' < "$f"; echo; done 2>/dev/null`)
+            .split("\n").some((l) => l.startsWith("sh -c ") && l.includes(watchdogFile(t)));
+        const fires = token(1);
+        const disarmed = token(2);
+        // Each arm is its own SSH session, closed at once: the loops must live on.
+        onHost(tb, h1, join(armWatchdog("ksshrot-web", undefined, 2, fires)));
+        onHost(tb, h1, join(armWatchdog("ksshrot-web", undefined, 60, disarmed)));
+        assert.ok(running(fires) && running(disarmed));
+        assert.equal(inProxy(`test -e ${watchdogFile(fires)}.fired && echo fired || echo waiting`).trim(), "waiting");
+        onHost(tb, h1, join(disarmWatchdog(disarmed)));
+        await waitFor("the first watchdog to fire", async () => (inProxy(`test -e ${watchdogFile(fires)}.fired && echo y || true`).trim() === "y" ? true : undefined), 15_000);
+        await waitFor("both loops to end", async () => (!running(fires) && !running(disarmed) ? true : undefined), 10_000);
+        assert.equal(inProxy(`ls ${watchdogFile(disarmed)}* 2>/dev/null | wc -l`).trim(), "0");
+        inProxy(`rm -f ${watchdogFile(fires)}.fired`);
     });
 
     it("a changed hook command still runs it again, over the new settings", async function () {
