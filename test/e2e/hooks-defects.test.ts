@@ -36,6 +36,8 @@ describe("role hooks: SSH settings, secrets in output, the watchdog (issue 11 §
                 : { user: tb.user, privateKey: pulumi.secret(fs.readFileSync(tb.keyPath, "utf8")), knownHosts: tb.knownHosts },
             env: { secret: { TOKEN: pulumi.secret("tok-e2e-9f8e7d") } },
             registry: tb.registryUser ? { server: tb.registry, username: tb.registryUser, password: pulumi.secret(tb.registryPassword!) } : undefined,
+            // Its own host name: another service's catch-all route on the shared host cannot conflict.
+            proxy: { host: "ksshrot.test" },
             deployTimeout: 20, drainTimeout: 2,
         });
         return { runs: app.roles.web.hooks[0].runs };
