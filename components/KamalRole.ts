@@ -108,6 +108,9 @@ export class KamalRole extends pulumi.ComponentResource {
                 health,
                 proxy,
                 lock: args.lock,
+                // The containers' secret env values, masked in the hook's output and errors.
+                redact: pulumi.secret(pulumi.all(targets.map((i) => pulumi.all(roleEnv(app, role, hosts[i].tags).secret)))
+                    .apply((envs) => [...new Set(envs.flatMap((e) => Object.values(e)))])),
                 ...(hook!.when === "paused" ? { held: pulumi.secret(pulumi.all(holds.map(heldRole))), holds: holds.map((r) => r.role) } : {}),
             }, { parent: this, dependsOn: hook!.when === "paused" ? [...dependsOn, ...holds.flatMap((r) => r.containers)] : dependsOn });
             this.hooks.push(h);

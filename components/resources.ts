@@ -41,6 +41,7 @@ export class RoleHook extends pulumi.dynamic.Resource {
     declare readonly runs: pulumi.Output<HookRun[]>;
     constructor(name: string, props: Inputs<HookInputs>, opts?: pulumi.CustomResourceOptions) {
         super(providerStub("Hook"), name, { ...props, runs: undefined },
-            { ...opts, additionalSecretOutputs: ["targets", "lock", "held"] }, MODULE, "PostAppBootHook");
+            // Output tails may print secrets: `runs` is encrypted in state like the values to mask.
+            { ...opts, additionalSecretOutputs: ["targets", "lock", "held", "runs", "redact"] }, MODULE, "PostAppBootHook");
     }
 }

@@ -27,6 +27,9 @@ export const MAX_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
 const seconds = (what: string) =>
     z.number({ error: `${what} must be a number of seconds` }).positive({ error: `${what} must be more than 0 seconds` })
         .max(MAX_SECONDS, { error: `${what} must be at most ${MAX_SECONDS} seconds (about 24 days)` });
+/** A wait that may be 0, bounded like the others. */
+const delay = (what: string) => z.number({ error: `${what} must be a number of seconds` }).nonnegative({ error: `${what} cannot be negative` })
+    .max(MAX_SECONDS, { error: `${what} must be at most ${MAX_SECONDS} seconds (about 24 days)` });
 /** `docker stop --time` takes whole seconds. */
 const wholeSeconds = (what: string) => seconds(what).int({ error: `${what} must be a whole number of seconds (docker stop --time takes an integer)` });
 const port = (what: string) => z.number({ error: `${what} must be a port number` }).int({ error: `${what} must be a whole number` })
@@ -36,7 +39,16 @@ const port = (what: string) => z.number({ error: `${what} must be a port number`
 export const IMAGE_REF = /^(?:(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:]+\])(?::\d+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[0-9a-f]{64})?$/;
 const imageRef = (what: string) => z.string().min(1, { error: `${what} cannot be empty` })
     .regex(IMAGE_REF, { error: `${what} is not a Docker image reference: use [registry[:port]/]name[:tag][@sha256:digest], lowercase name` });
-const volume = z.string().regex(/\S/, { error: "a volume cannot be empty: use HOST_PATH_OR_NAME:CONTAINER_PATH[:OPTIONS]" });
+const volume = z.string().regex(/\S/, { error: "a volume cannot be empty: use HOST_PATH_OR_NAME:CONTAINER_PATH[:OPTIONS]" })
+    .refine(volumeSpecOk, { error: "a volume is HOST_PATH_OR_NAME:CONTAINER_PATH[:OPTIONS] (or an absolute CONTAINER_PATH alone), no empty part, the container path absolute" });
+
+/** What `docker run --volume` accepts: 1-3 non-blank `:` parts, the container path absolute. */
+function volumeSpecOk(v: string): boolean {
+    if (!/\S/.test(v)) return true; // reported as empty above
+    const parts = v.split(":");
+    if (parts.length > 3 || parts.some((p) => !p.trim())) return false;
+    return (parts.length === 1 ? parts[0] : parts[1]).startsWith("/");
+}
 
 /** Hosts are names or addresses, optionally `user@` free: the user lives under `ssh`. */
 export const HOSTNAME = /^(localhost|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\]|[0-9A-Fa-f]*:[0-9A-Fa-f]*:[0-9A-Fa-f:.]*)$/;
@@ -44,7 +56,8 @@ const hostname = z.string().regex(HOSTNAME, {
     error: "host must be a hostname or IP address (no user@, no :port: set ssh.user and ssh.port instead)",
 });
 
-const envValues = z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: "env names are letters, digits and '_'" }), input(z.string()));
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: "env names are letters, digits and '_', not starting with a digit" });
+const envValues = z.record(envName, input(z.string()));
 
 export const envSchema = z.strictObject({
     clear: envValues.optional(),
@@ -57,7 +70,7 @@ export const envSchema = z.strictObject({
 const proxyFields = {
     host: input(z.string()).optional(),
     hosts: z.array(input(z.string())).optional(),
-    appPort: z.number().int().min(1).max(65535).optional(),
+    appPort: port("proxy.appPort").optional(),
     /** true: Let's Encrypt; or a custom certificate and key (PEM text, pass them as secrets). */
     ssl: z.union([z.boolean(), z.strictObject({ certificatePem: input(z.string().min(1)), privateKeyPem: input(z.string().min(1)) })]).optional(),
     sslRedirect: z.boolean().optional(),
@@ -120,7 +133,7 @@ export const hookObjectSchema = z.strictObject({
     when: z.enum(HOOK_WHEN, { error: `when must be one of ${HOOK_WHEN.join(", ")}` }).default("before-traffic"),
     runOn: z.enum(HOOK_RUN_ON, { error: `runOn must be "primary" (once per role) or "all" (every host)` }).default("primary"),
     timeout: seconds("hook timeout").default(300),
-    env: z.record(z.string(), z.string()).default({}),
+    env: z.record(envName, z.string()).default({}),
     /** `paused` only: the roles held with this one (default: every proxied role). */
     holds: z.array(z.string().min(1)).min(1, { error: "holds needs at least one role; leave it out to hold every proxied role" }).optional(),
 }, { error: "a hook is a command string, an argv array, or { command, when, runOn, timeout, env, holds }" });
@@ -167,7 +180,7 @@ export const roleSchema = z.strictObject({
 
 export const sshSchema = z.strictObject({
     user: input(z.string().min(1)).default("root"),
-    port: z.number().int().min(1).max(65535).default(22),
+    port: port("ssh.port").default(22),
     /** The private key's text (pass it as a secret). Falls back to keyPath. */
     privateKey: input(z.string()).optional(),
     /** Path of a private key file, read on the deploying machine at deploy time. */
@@ -192,7 +205,7 @@ export const bootSchema = z.strictObject({
     /** Hosts booted at once per role: a number, or a percentage string like "25%". */
     limit: z.union([z.number().int().positive(), z.string().regex(/^\d+%$/)]).optional(),
     /** Seconds to wait between host groups. */
-    wait: z.number().nonnegative().optional(),
+    wait: delay("boot.wait").optional(),
 });
 
 export const appSchema = z.strictObject({
@@ -213,7 +226,7 @@ export const appSchema = z.strictObject({
     boot: bootSchema.optional(),
     deployTimeout: seconds("deployTimeout").default(30),
     drainTimeout: seconds("drainTimeout").default(30),
-    readinessDelay: z.number().nonnegative().default(7),
+    readinessDelay: delay("readinessDelay").default(7),
     retainContainers: z.number().int().min(1, { error: "retainContainers must keep at least 1 container" }).default(5),
     proxyImage: imageRef("proxyImage").default("basecamp/kamal-proxy:v0.9.2"),
     /** A directory of 4xx/5xx `.html` pages kamal-proxy serves for its own errors (Kamal's error_pages_path). */

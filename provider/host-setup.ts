@@ -6,6 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import * as docker from "./commands/docker";
+import * as registryCmd from "./commands/registry";
 import { CommandError, run, Transport, TransportError } from "./transport";
 
 export interface Registry {
@@ -94,12 +95,23 @@ export async function repairNetworks(t: Transport, networks: Network[]): Promise
 export async function ensureImage(t: Transport, image: string, registry?: Registry): Promise<void> {
     if (registry) {
         const who = createHash("sha256").update(JSON.stringify(registry)).digest("hex");
-        await singleFlight(`${t.host}|login|${who}`, () =>
-            run(t, docker.login(registry.server, registry.username), { stdin: registry.password }));
+        await singleFlight(`${t.host}|login|${who}`, () => login(t, registry));
     } else if ((await t.exec(docker.imageInspect(image))).code === 0) {
         return;
     }
     await singleFlight(`${t.host}|pull|${image}`, () => run(t, docker.pull(image)));
+}
+
+/** What `docker login` stores, written with every credential on stdin (see ./commands/registry). */
+async function login(t: Transport, registry: Registry): Promise<void> {
+    const current = await run(t, registryCmd.readDockerConfig());
+    let plan: registryCmd.LoginPlan;
+    try {
+        plan = registryCmd.planLogin(current, registry.server, registry.username, registry.password);
+    } catch (e) {
+        throw new TransportError(t.host, `cannot store the registry login: ${(e as Error).message}`);
+    }
+    await run(t, plan.kind === "helper" ? plan.argv : registryCmd.writeDockerConfig(), { stdin: plan.stdin });
 }
 
 /**

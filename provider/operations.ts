@@ -8,6 +8,7 @@ import { envFile as kamalEnvFile } from "./commands/kamal";
 import * as proxy from "./commands/proxy";
 import { ensureImage, ensureNetwork, singleFlight } from "./host-setup";
 import { CommandError, run, tail, Transport, TransportError } from "./transport";
+import { redactor } from "./redact";
 
 export { ensureImage, ensureNetwork, prepareHost, Registry } from "./host-setup";
 
@@ -87,7 +88,7 @@ export class UnhealthyError extends Error {
  * Proxied roles: kamal-proxy's own health test on a throwaway service.
  * Others: Docker's health status, or still running after readinessDelay.
  */
-export async function waitHealthy(t: Transport, id: string, health: Health): Promise<void> {
+export async function waitHealthy(t: Transport, id: string, health: Health, secrets: Iterable<string> = []): Promise<void> {
     const short = id.slice(0, 12);
     try {
         if (health.kind === "proxy") {
@@ -117,7 +118,8 @@ export async function waitHealthy(t: Transport, id: string, health: Health): Pro
         if (e instanceof TransportError) throw e;
         const logs = await t.exec(docker.logs(id, 20)).catch(() => undefined);
         const reason = e instanceof CommandError ? tail(e.result.stderr || e.result.stdout, 5) : (e as Error).message;
-        throw new UnhealthyError(t.host, short, reason, logs ? tail(`${logs.stdout}${logs.stderr}`, 20) : "");
+        // The app's own log lines may print its secret env: masked.
+        throw new UnhealthyError(t.host, short, reason, logs ? tail(redactor(secrets)(`${logs.stdout}${logs.stderr}`), 20) : "");
     }
 }
 

@@ -82,9 +82,6 @@ export const networkRemove = (id: string): Argv => ["docker", "network", "rm", i
 
 export const imageInspect = (image: string): Argv => ["docker", "image", "inspect", "--format", "{{.Id}}", image];
 export const pull = (image: string): Argv => ["docker", "pull", image];
-/** The password goes on stdin: never on a command line. */
-export const login = (server: string | undefined, username: string): Argv =>
-    ["docker", "login", ...(server ? [server] : []), "--username", username, "--password-stdin"];
 
 /** One JSON line of State, Id and Name, or exit 1 when no such container. */
 export const inspectContainer = (ref: string): Argv =>

@@ -1,7 +1,5 @@
 /** Pure builders for running a role's post-app-boot hook inside its new container. */
 import { Argv, exec } from "./docker";
-import * as proxy from "./proxy";
-import { join } from "./shell";
 
 /** A string runs through `sh -c` (as Kamal users write hooks); an argv runs as is, no shell. */
 export function hookArgv(command: string | string[]): string[] {
@@ -27,19 +25,8 @@ export function killHook(container: string, hookId: string, signal: "TERM" | "KI
     return exec(container, ["sh", "-c", script, "sh", hookId]);
 }
 
-/**
- * A dead man's switch on the host for a paused switch: if the deploying
- * process dies (crash, SIGKILL, lost SSH) and never disarms it, it puts the
- * previous container back (when there was one) and resumes traffic.
- * Prints the watchdog's PID.
- */
-export function armWatchdog(service: string, rollback: Argv | undefined, seconds: number): Argv {
-    const actions = [...(rollback ? [join(rollback)] : []), join(proxy.resume(service))].join("; ");
-    const body = `sleep ${Math.ceil(seconds)}; ${actions}`;
-    return ["sh", "-c", `nohup sh -c "$1" >/dev/null 2>&1 </dev/null & echo $!`, "sh", body];
-}
-
-export const disarmWatchdog = (pid: number): Argv => ["kill", String(pid)];
+/** The paused switch's watchdog: see ./watchdog. */
+export { armWatchdog, disarmWatchdog, extendWatchdog } from "./watchdog";
 
 /**
  * Hooks still running in the role's running containers on a host (an earlier

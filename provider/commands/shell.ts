@@ -8,7 +8,8 @@ const SAFE = /^[A-Za-z0-9_@%+=:,./-]+$/;
 /** Quote one argument for a POSIX shell. */
 export function quote(arg: string): string {
     if (arg === "") return "''";
-    if (SAFE.test(arg)) return arg;
+    // A leading `=` stays quoted: zsh (a login shell on some hosts) expands `=cmd` to a path.
+    if (SAFE.test(arg) && !arg.startsWith("=")) return arg;
     return `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 

@@ -6,6 +6,7 @@ import { randomBytes } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import * as docker from "../commands/docker";
 import { absoluteImage, containerHostname, TAG } from "../commands/kamal";
+import { IMAGE_REF } from "../../config/schema";
 import {
     envFilePath, Health, inspect, listRole, prepareHost, Registry, sameContainer, startContainer, waitHealthy, writeEnvFile,
 } from "../operations";
@@ -97,8 +98,9 @@ export const containerProvider: pulumi.dynamic.ResourceProvider = {
         if (typeof host === "string" && !isUnknown(host) && !/^[A-Za-z0-9.:\[\]-]+$/.test(host)) {
             failures.push({ property: "connection", reason: `host "${host}" is not a hostname or IP address` });
         }
-        if (typeof news.image === "string" && !isUnknown(news.image) && /\s/.test(news.image)) {
-            failures.push({ property: "image", reason: `image "${news.image}" contains whitespace` });
+        // An image given as an Output is only known now: the same check as the config's, before any host is touched.
+        if (typeof news.image === "string" && !isUnknown(news.image) && !IMAGE_REF.test(news.image)) {
+            failures.push({ property: "image", reason: `image "${news.image}" is not a Docker image reference: use [registry[:port]/]name[:tag][@sha256:digest], lowercase name` });
         }
         if (typeof news.version === "string" && !isUnknown(news.version) && !TAG.test(news.version)) {
             failures.push({ property: "version", reason: `version "${news.version}" is not a valid Docker tag (letters, digits, '_', '.', '-'; at most 128): Kamal runs the image as REPO:VERSION` });
@@ -129,7 +131,7 @@ export const containerProvider: pulumi.dynamic.ResourceProvider = {
         const id = await step("start", () => startContainer(t, runSpec(inputs, envFile, { image: runImage, hostname })));
         await audited;
         try {
-            await step("healthy", () => waitHealthy(t, id, inputs.health));
+            await step("healthy", () => waitHealthy(t, id, inputs.health, Object.values(inputs.secretEnv ?? {})));
         } catch (e) {
             // Leave it stopped for `docker logs`; it never took traffic. A retry removes it.
             await t.exec(docker.stop(id, 1)).catch(() => undefined); // the host may be the failure: keep its error

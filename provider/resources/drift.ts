@@ -47,7 +47,7 @@ export async function repairContainer(t: Transport, id: string, p: ContainerProp
     const state = await inspect(t, id);
     if (state && !state.running) {
         await run(t, docker.start(id));
-        await waitHealthy(t, id, p.health);
+        await waitHealthy(t, id, p.health, Object.values(p.secretEnv ?? {}));
     }
 }
 

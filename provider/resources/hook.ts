@@ -15,6 +15,8 @@ import { runPaused } from "./paused";
 import { traced } from "../trace";
 import { onShutdown, SHUTDOWN_LIMIT_MS, until } from "../shutdown";
 import { changedKeys, progress, transport } from "./common";
+import { rerunKeys } from "./hook-diff";
+import { redactor } from "../redact";
 
 export interface HookTarget {
     connection: SshTarget;
@@ -42,6 +44,8 @@ export interface HookInputs {
     proxy?: Omit<proxyCmd.DeployTarget, "target"> & { appPort: number };
     /** The deploy lock this resource's host changes wait for (absent in states written before it existed). */
     lock?: LockSpec;
+    /** Secret values the container can see (its secret env): masked in the hook's output and errors. */
+    redact?: string[];
     /** For `paused`: the other roles held while the hook runs (secret: their targets carry SSH keys). */
     held?: HeldRole[];
     /** Their names, in plain sight for `pulumi preview`. */
@@ -73,7 +77,7 @@ export interface HookOutputs extends HookInputs {
     runs: HookRun[];
 }
 
-/** Changing these re-runs the hook (in the current container when it did not change). */
+/** Changing these re-runs the hook (in the current container when it did not change); targets count by host and container only. */
 const RERUN_ON: (keyof HookInputs)[] = ["command", "env", "targets", "version", "runOn"];
 
 export class HookFailedError extends Error {
@@ -105,8 +109,9 @@ function installInterruptHandlers(): void {
 
 export const hookProvider: pulumi.dynamic.ResourceProvider = {
     async diff(_id, olds: HookOutputs, news: HookInputs) {
-        const replaces = changedKeys(olds, news, RERUN_ON);
-        const changes = replaces.length > 0 || changedKeys(olds, news, ["when", "timeout", "health", "proxy", "held", "holds"]).length > 0;
+        const replaces = rerunKeys(olds, news, RERUN_ON);
+        // New SSH settings alone are an update: stored, nothing runs again.
+        const changes = replaces.length > 0 || changedKeys(olds, news, ["when", "timeout", "health", "proxy", "targets", "held", "holds"]).length > 0;
         return { changes, replaces };
     },
 
@@ -124,7 +129,7 @@ export const hookProvider: pulumi.dynamic.ResourceProvider = {
     },
 
     async update(_id, olds: HookOutputs, news: HookInputs) {
-        // Only when/timeout/health settings changed: nothing to run again.
+        // Only when/timeout/health or SSH settings changed: nothing to run again.
         return { outs: { ...news, runs: olds.runs } };
     },
 
@@ -137,7 +142,7 @@ async function runAll(i: HookInputs): Promise<HookRun[]> {
     const targets = hookCmd.hookHosts(i.runOn, i.targets);
     return Promise.all(targets.map(async (target) => {
         const t = transport(target.connection);
-        await ensureRunningAndHealthy(t, target, i.health);
+        await ensureRunningAndHealthy(t, target, i.health, i.redact);
         await stopStrayHooks(t, i);
         try {
             return await execHook(t, i, target);
@@ -152,12 +157,12 @@ async function runAll(i: HookInputs): Promise<HookRun[]> {
 }
 
 /** A retry may find the container stopped by the failed attempt: start it and check health again. */
-export async function ensureRunningAndHealthy(t: Transport, target: HookTarget, health: Health): Promise<void> {
+export async function ensureRunningAndHealthy(t: Transport, target: HookTarget, health: Health, redact: string[] = []): Promise<void> {
     const state = await inspect(t, target.containerId);
     if (!state) throw new TransportError(t.host, `container ${target.containerName} is gone; run \`pulumi refresh\` then \`pulumi up\` to boot it again`);
     if (state.running) return;
     await run(t, docker.start(target.containerId));
-    await waitHealthy(t, target.containerId, health);
+    await waitHealthy(t, target.containerId, health, redact);
 }
 
 /**
@@ -179,7 +184,8 @@ export async function execHook(t: Transport, i: HookInputs, target: HookTarget, 
     const startedAt = Date.now();
     progress(`${tag} running in ${target.containerName}: ${typeof i.command === "string" ? i.command : i.command.join(" ")}`);
     let output = "";
-    const lines = lineTagger(tag, (text) => { output += text; });
+    const mask = redactor(i.redact);
+    const lines = lineTagger(tag, (text) => { output += text; }, mask);
     try {
         const result = await traced(`hook/${i.role}`, t.host, "hook", () => t.exec(hookCmd.runHook(target.containerId, i.command, env, hookId), {
             timeoutMs: i.timeout * 1000,
@@ -195,7 +201,7 @@ export async function execHook(t: Transport, i: HookInputs, target: HookTarget, 
             durationMs: Date.now() - startedAt,
             healthyToStartMs: Math.max(0, startedAt - target.healthyAt),
             startedAt,
-            outputTail: tail(output, 20),
+            outputTail: tail(mask(output), 20),
         };
         if (result.code !== 0) throw new HookFailedError(i.role, t.host, `exit ${result.code} after ${(run.durationMs / 1000).toFixed(1)}s`, run.outputTail);
         progress(`${tag} done in ${(run.durationMs / 1000).toFixed(1)}s`);
@@ -207,22 +213,22 @@ export async function execHook(t: Transport, i: HookInputs, target: HookTarget, 
         const kill = t.exec(hookCmd.killHook(target.containerId, hookId), { timeoutMs: 15_000 }).catch(() => undefined);
         if (kills && interrupted.signal.aborted) kills.push(kill);
         else await kill;
-        throw new HookFailedError(i.role, t.host, e instanceof TransportError ? e.reason : (e as Error).message, tail(output, 20));
+        throw new HookFailedError(i.role, t.host, e instanceof TransportError ? e.reason : (e as Error).message, tail(mask(output), 20));
     }
 }
 
-/** Streams output live, one tagged line at a time. */
-function lineTagger(tag: string, sink: (text: string) => void) {
+/** Streams output live, one tagged line at a time, secrets masked. */
+function lineTagger(tag: string, sink: (text: string) => void, mask: (line: string) => string = (l) => l) {
     let partial = "";
     return {
         push: (text: string) => {
             sink(text);
             const parts = (partial + text).split("\n");
             partial = parts.pop() ?? "";
-            for (const line of parts) progress(`${tag} ${line}`);
+            for (const line of parts) progress(`${tag} ${mask(line)}`);
         },
         flush: () => {
-            if (partial) progress(`${tag} ${partial}`);
+            if (partial) progress(`${tag} ${mask(partial)}`);
             partial = "";
         },
     };

@@ -6,6 +6,7 @@
  * non-proxied roles' new containers start. No old code runs against the new
  * schema, no new code before the hook, and no request fails: it is held.
  */
+import { randomUUID } from "node:crypto";
 import * as docker from "../commands/docker";
 import * as hookCmd from "../commands/hook";
 import * as proxyCmd from "../commands/proxy";
@@ -29,7 +30,8 @@ interface HeldRoute {
     /** Its route now points at the new container: only then is there anything to restore. */
     switched: boolean;
     restored: boolean;
-    watchdog?: number;
+    /** The armed watchdog's token. */
+    watchdog?: string;
 }
 
 /** A non-proxied role (worker, jobs) on one host. */
@@ -79,7 +81,7 @@ export async function runPaused(i: HookInputs): Promise<HookRun[]> {
     const runs: HookRun[] = [];
     let failure: unknown;
     try {
-        await settle([...routes, ...jobs].map((h) => ensureRunningAndHealthy(h.t, h.target, h.health)));
+        await settle([...routes, ...jobs].map((h) => ensureRunningAndHealthy(h.t, h.target, h.health, i.redact)));
         for (const target of hookCmd.hookHosts(i.runOn, i.targets)) await stopStrayHooks(transport(target.connection), i);
         await settle(routes.map(async (h) => {
             const others = (await listRole(h.t, ref(h.role))).filter((c) => c.state === "running" && !sameContainer(c.id, h.target.containerId));
@@ -140,9 +142,11 @@ const targetOf = (route: Route, id: string) => `${id.slice(0, 12)}:${route.appPo
  * The host-side dead man's switch: unless renewed or disarmed within
  * `seconds`, the previous route back (while the hook has not succeeded), then resume.
  */
-async function arm(h: HeldRoute, seconds: number, rollback = true): Promise<number> {
+async function arm(h: HeldRoute, seconds: number, rollback = true): Promise<string> {
     const back = rollback ? proxyCmd.deploy({ ...h.route, target: targetOf(h.route, h.previous!) }) : undefined;
-    return Number((await run(h.t, hookCmd.armWatchdog(h.route.service, back, seconds))).trim());
+    const token = randomUUID();
+    await run(h.t, hookCmd.armWatchdog(h.route.service, back, seconds, token));
+    return token;
 }
 
 /** Renews every armed watchdog for the next step (the new one armed before the old one goes: never a gap). */
@@ -154,7 +158,7 @@ async function rearm(routes: HeldRoute[], seconds: number, rollback = true): Pro
     }));
 }
 
-async function disarm(h: HeldRoute, watchdog: number): Promise<void> {
+async function disarm(h: HeldRoute, watchdog: string): Promise<void> {
     await h.t.exec(hookCmd.disarmWatchdog(watchdog)).catch(() => undefined);
 }
 

@@ -45,7 +45,10 @@ export function checkKnownHosts(text: string, host: string, port: number, keyBlo
         if (!line || line.startsWith("#")) continue;
         const fields = line.split(/\s+/);
         const marker = fields[0].startsWith("@") ? fields.shift() : undefined;
-        if (fields.length < 3 || marker === "@cert-authority" || !nameMatches(fields[0], name)) continue;
+        // As OpenSSH: only `@revoked` applies here. `@cert-authority`, unknown or
+        // misspelt markers, and a second marker make the line one to skip, never a plain key.
+        if (marker !== undefined && (marker !== "@revoked" || fields[0]?.startsWith("@"))) continue;
+        if (fields.length < 3 || !nameMatches(fields[0], name)) continue;
         if (marker === "@revoked") {
             if (fields[2] === presented) return "revoked";
             continue;

@@ -365,6 +365,10 @@ describe("KamalApp wiring", function () {
         assert.equal(reveal(c.connection).privateKey, "-----BEGIN OPENSSH PRIVATE KEY-----");
         assert.ok(isSecret(named("PostAppBootHook", "demo-web-post-app-boot").inputs.targets));
         assert.ok(isSecret(named("KamalProxy", "demo-proxy-h1").inputs.connection));
+        // The hook masks what its container could print: the secret env values, themselves a secret.
+        const redact = named("PostAppBootHook", "demo-web-post-app-boot").inputs.redact;
+        assert.ok(isSecret(redact));
+        assert.deepEqual(reveal(redact), ["hunter2"]);
     });
 
     it("without a private key the connection is not secret", async () => {

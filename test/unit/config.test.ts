@@ -139,7 +139,7 @@ describe("parseAppConfig", () => {
                 "service: service must be lowercase letters, digits, '-' or '_' (starting with a letter or digit) (got \"App\")",
                 'roles.web.hosts[0]: host must be a hostname or IP address (no user@, no :port: set ssh.user and ssh.port instead) (got "root@10.0.0.1")',
                 'roles.web: unknown key "bogus"; remove it or check the spelling',
-                "ssh.port: Too big: expected number to be <=65535 (got 70000)",
+                "ssh.port: ssh.port must be between 1 and 65535 (got 70000)",
                 '(root): unknown key "extra"; remove it or check the spelling',
             ]);
         });
@@ -231,6 +231,17 @@ describe("parseAppConfig", () => {
             for (const http of [0, 65536, 80.5]) assert.match(one({ proxyPorts: { http, https: 443 } }), /^proxyPorts\.http: proxyPorts\.http must be/, String(http));
             assert.match(one({ volumes: [""] }), /^volumes\[0\]: a volume cannot be empty/);
             assert.match(one({ roles: { web: { hosts: ["a"], volumes: ["data:/data", " "] } } }), /^roles\.web\.volumes\[1\]: a volume cannot be empty/);
+            for (const appPort of [0, 65536]) assert.match(one({ proxy: { appPort } }), new RegExp(`^proxy\\.appPort: proxy\\.appPort must be between 1 and 65535 \\(got ${appPort}\\)$`));
+            assert.match(one({ ssh: { port: 65536 } }), /^ssh\.port: ssh\.port must be between 1 and 65535 \(got 65536\)$/);
+            for (const v of [":/data", "data", "data:", "data:/data:ro:x", "data:relative"]) {
+                assert.match(one({ volumes: [v] }), /^volumes\[0\]: a volume is HOST_PATH_OR_NAME:CONTAINER_PATH\[:OPTIONS\]/, v);
+            }
+            assert.match(one({ roles: { web: { hosts: ["a"], hooks: { postAppBoot: { command: "x", env: { "BAD NAME": "1" } } } } } }),
+                /^roles\.web\.hooks\.postAppBoot\.env\.BAD NAME: env names are letters, digits and '_', not starting with a digit \(got "BAD NAME"\)$/);
+            assert.match(one({ env: { secret: { "9LIVES": "x" } } }), /^env\.secret\.9LIVES: env names/);
+            assert.match(one({ readinessDelay: 3e9 }), /^readinessDelay: readinessDelay must be at most 2147483 seconds/);
+            assert.match(one({ boot: { wait: 3e9 } }), /^boot\.wait: boot\.wait must be at most 2147483 seconds/);
+            assert.doesNotThrow(() => parseAppConfig("demo", minimal({ volumes: ["/cache", "data:/data", "/srv/x:/x:ro"], readinessDelay: 0, boot: { wait: 0 } })));
             for (const image of ["app", "app:v1", "172.17.0.1:5000/pulumi-kamal/testapp:v2", "ghcr.io/org/app_x/web-1:2024.01.01",
                 `app@sha256:${"a".repeat(64)}`, "localhost:5000/app:latest", "basecamp/kamal-proxy:v0.9.2"]) {
                 assert.doesNotThrow(() => parseAppConfig("demo", minimal({ image, proxyImage: image, roles: { web: { hosts: ["a"], stopTimeout: 10 } } })), image);

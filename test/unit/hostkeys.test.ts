@@ -136,6 +136,14 @@ describe("host keys", function () {
             assert.equal(checkKnownHosts(line("web1", other, "@revoked"), "web1", 22, key.blob), "unknown");
         });
 
+        it("never trusts a key on a line with an unknown, misspelt or doubled @marker (OpenSSH skips such lines)", () => {
+            for (const marker of ["@trusted", "@REVOKED", "@revoke", "@", "@cert-authority @revoked", "@revoked @revoked"]) {
+                assert.equal(checkKnownHosts(line("web1", key, marker), "web1", 22, key.blob), "unknown", marker);
+                // nor does such a line make the host known, so a plain line decides
+                assert.equal(checkKnownHosts([line("web1", other, marker), line("web1", key)].join("\n"), "web1", 22, key.blob), "trusted", marker);
+            }
+        });
+
         it("@revoked wins wherever its line sits, as in OpenSSH", () => {
             assert.equal(checkKnownHosts([line("web1", key), line("*", key, "@revoked")].join("\n"), "web1", 22, key.blob), "revoked");
         });

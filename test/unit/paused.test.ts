@@ -43,8 +43,9 @@ const heldWorker: HeldRole = {
 
 const isHook = (a: string[]) => a[1] === "exec" && a.includes("bin/rails db:migrate");
 const isFind = (a: string[]) => a[0] === "sh" && a.at(-1)!.includes("KAMAL_HOOK_ID=");
-const isArm = (a: string[]) => a[0] === "sh" && a.join(" ").includes("nohup");
-const lease = (a: string[]) => Number(/sleep (\d+)/.exec(a.join(" "))![1]);
+const isArm = (a: string[]) => a[0] === "sh" && a.join(" ").includes("docker exec -d kamal-proxy") && a.join(" ").includes("kamal-watchdog-");
+const isDisarm = (a: string[]) => a[1] === "exec" && a[3] === "rm" && a.at(-1)!.includes("kamal-watchdog-");
+const lease = (a: string[]) => Number(/kamal-watchdog-[0-9a-f-]+ (\d+)/.exec(a.join(" "))![1]);
 
 /** One word per step, for asserting order across hosts and roles. */
 function label(c: Call): string {
@@ -56,7 +57,7 @@ function label(c: Call): string {
     if (a[1] === "ps") return `${c.host} list ${a[7].slice("label=role=".length)}`;
     if (isFind(a)) return `${c.host} find`;
     if (isArm(a)) return `${c.host} arm ${lease(a)}${a.join(" ").includes(" deploy ") ? " rollback" : ""}`;
-    if (a[0] === "kill") return `${c.host} disarm`;
+    if (isDisarm(a)) return `${c.host} disarm`;
     if (isHook(a)) return `${c.host} hook`;
     if (a[1] === "stop" || a[1] === "start") return `${c.host} ${a[1]} ${id(a.at(-1)!)}`;
     if (a[4] === "deploy") return `${c.host} deploy ${a[5]} ${short(a[a.indexOf("--target") + 1])}`;
@@ -66,12 +67,11 @@ function label(c: Call): string {
 
 /** A host where every given container runs; `ps` lists, per role, the new container and (when given) the previous one. */
 function host(name: string, log: Call[], roles: Record<string, { id: string; prev?: string }>): FakeHost {
-    let pid = name === "h1" ? 100 : 200;
     const h = new FakeHost(name, log)
         .on((a) => a[1] === "container" && a[2] === "inspect", (a) => ({ stdout: inspectOutput(a.at(-1)!, "x", { running: true }) }))
         .on(isFind, {})
-        .on(isArm, () => ({ stdout: `${pid++}\n` }))
-        .on(["kill"], {})
+        .on(isArm, {})
+        .on(isDisarm, {})
         .on(["docker", "stop"], {})
         .on(["docker", "start"], {})
         .on([...PROXY_CLI, "pause"], {})
@@ -200,7 +200,7 @@ describe("paused hook, service-wide", () => {
             /h1: kamal-proxy did not confirm the resume on h1 \(app-web\) after retries; .*`docker exec kamal-proxy kamal-proxy resume app-web`/);
         assert.equal(log.filter((c) => c.argv[4] === "resume").length, 3);
         // Armed for pause, switch, hook, resume; the last one is left to resume the route.
-        assert.equal(log.filter((c) => c.argv[0] === "kill").length, 3);
+        assert.equal(log.filter((c) => isDisarm(c.argv)).length, 3);
     });
 
     it("needs a proxied role", async () => {

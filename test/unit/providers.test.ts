@@ -8,6 +8,7 @@ import * as docker from "../../provider/commands/docker";
 import * as hooks from "../../provider/commands/hook";
 import * as kamal from "../../provider/commands/kamal";
 import * as proxy from "../../provider/commands/proxy";
+import * as registryCmd from "../../provider/commands/registry";
 import { envFileContent, UnhealthyError } from "../../provider/operations";
 import { ContainerInputs, ContainerOutputs, containerProvider } from "../../provider/resources/container";
 import { HookFailedError, HookInputs, HookOutputs, hookProvider, HookTarget, stopStrayHooks } from "../../provider/resources/hook";
@@ -37,6 +38,10 @@ const route = {
 const inspecting = (ref: string) => (argv: string[]) => argv[1] === "container" && argv[2] === "inspect" && argv.at(-1) === ref;
 
 /** A host where everything succeeds and no container exists yet; tests override what they need. */
+/** The registry login: the host's Docker config read, then written with the credentials on stdin. */
+const isConfigRead = (a: readonly string[]) => a[0] === "sh" && a[2] === registryCmd.readDockerConfig()[2];
+const isLoginWrite = (a: readonly string[]) => a[0] === "sh" && a[2] === registryCmd.writeDockerConfig()[2];
+
 function dockerHost(name: string, log?: Call[]): FakeHost {
     return new FakeHost(name, log)
         .on(["docker", "network", "inspect"], { stdout: "kamal\n" })
@@ -46,10 +51,11 @@ function dockerHost(name: string, log?: Call[]): FakeHost {
         .on(["docker", "image", "ls"], { stdout: "" })
         .on(["docker", "image", "prune"], {})
         .on(["docker", "container", "ls"], { stdout: "" })
-        .on(["docker", "login"], { stdout: "Login Succeeded\n" })
         .on(["docker", "pull"], {})
         .on(["docker", "container", "inspect"], { code: 1, stderr: "Error: No such container" })
         .on(["sh", "-c"], (argv) => ({ stdout: `/home/deploy/${argv[4]}` }))
+        .on(isConfigRead, { stdout: "" })
+        .on(isLoginWrite, {})
         .on(["docker", "run"], { stdout: `${NEW_ID}\n` })
         .on(["docker", "ps"], { stdout: "" })
         .on(["docker", "stop"], {})
@@ -104,7 +110,8 @@ describe("containerProvider", () => {
             assert.match(run[10], /^h1-[0-9a-f]{12}$/);
             assert.deepEqual(h1.calls.map((c) => (c.argv[4] === ".kamal/app-audit.log" ? "AUDIT" : c.argv)), [
                 docker.networkInspect(),
-                docker.login("registry.example.com", "bot"),
+                registryCmd.readDockerConfig(),
+                registryCmd.writeDockerConfig(),
                 docker.pull("registry.example.com/app:v2"),
                 kamal.imageConfig("registry.example.com/app:v2"),
                 docker.writePrivateFile(".kamal/apps/app/env/roles/web.env"),
@@ -140,8 +147,11 @@ describe("containerProvider", () => {
                     assert.ok(!call.argv.join(" ").includes(secret), `${secret} in argv ${call.argv.join(" ")}`);
                 }
             }
-            assert.equal(h1.find(["docker", "login"])[0].stdin, "reg-pa55");
-            assert.equal(h1.find(["sh", "-c"])[0].stdin, "DATABASE_URL=postgres://app:hunter2@db/app\nSECRET_KEY_BASE=sk-very-secret\n");
+            // The registry user name too: some registries treat it as a secret.
+            for (const call of h1.calls) assert.ok(!call.argv.some((a) => a.includes("bot")), `user name in argv ${call.argv.join(" ")}`);
+            const written = JSON.parse(h1.find(isLoginWrite)[0].stdin!);
+            assert.deepEqual(written, { auths: { "registry.example.com": { auth: Buffer.from("bot:reg-pa55").toString("base64") } } });
+            assert.equal(h1.find((a) => a[4] === ".kamal/apps/app/env/roles/web.env")[0].stdin, "DATABASE_URL=postgres://app:hunter2@db/app\nSECRET_KEY_BASE=sk-very-secret\n");
             assert.ok(!stderr.lines.join("\n").includes("hunter2"));
         });
 
@@ -152,7 +162,7 @@ describe("containerProvider", () => {
             assert.deepEqual(h1.find(["docker", "image", "inspect"]).map((c) => c.argv), [
                 docker.imageInspect("registry.example.com/app:v2"), kamal.imageConfig("registry.example.com/app:v2"),
             ]);
-            assert.equal(h1.find(["docker", "login"]).length, 0);
+            assert.equal(h1.find(isLoginWrite).length + h1.find(isConfigRead).length, 0);
             assert.equal(h1.find(["docker", "pull"]).length, 0);
         });
 
@@ -189,7 +199,7 @@ describe("containerProvider", () => {
             await Promise.all([containerProvider.create(inputs()), containerProvider.create(inputs({ role: "api" }))]);
             await containerProvider.create(inputs({ role: "jobs" }));
             assert.equal(h1.find(["docker", "run"]).length, 3);
-            assert.equal(h1.find(["docker", "login"]).length, 1);
+            assert.equal(h1.find(isLoginWrite).length, 1);
             assert.equal(h1.find(["docker", "pull"]).length, 1);
             assert.equal(h1.find(["docker", "network", "inspect"]).length, 1);
             // Another image is another pull.
@@ -216,6 +226,18 @@ describe("containerProvider", () => {
             assert.equal(runs.length, 2);
             assert.ok(runs[0] < rm && rm < runs[1]);
             assert.equal(h1.find(["docker", "rename"]).length, 0);
+        });
+
+        it("unhealthy: the container's secret env values never reach the error's log lines", async () => {
+            const h1 = dockerHost("h1")
+                .on([...PROXY_CLI, "deploy"], { code: 1, stderr: "Error: target failed to become healthy\n" })
+                .on(["docker", "logs"], { stdout: "connecting to postgres://app:hunter2@db/app\n", stderr: "bad key sk-very-secret\n" });
+            use(h1);
+            await assert.rejects(containerProvider.create(inputs()), (e: Error) => {
+                assert.ok(e.message.endsWith("--- last log lines ---\nconnecting to [secret]\nbad key [secret]"), e.message);
+                assert.doesNotMatch(e.message, /hunter2|sk-very-secret/);
+                return true;
+            });
         });
 
         it("renames a running container of the same name aside (_replaced_) instead of killing it", async () => {
@@ -309,6 +331,14 @@ describe("containerProvider", () => {
             }));
             assert.deepEqual(r.failures!.map((f) => f.property), ["connection", "image", "version"]);
             assert.deepEqual((await containerProvider.check!({}, inputs())).failures, []);
+        });
+
+        it("checks an image known only at deploy time (an Output) as the config does: malformed references fail before any host", async () => {
+            for (const image of ["Registry.example.com/App:v1", "app:", "-app", "app:v1:v2"]) {
+                const r = await containerProvider.check!({}, inputs({ image }));
+                assert.deepEqual(r.failures, [{ property: "image", reason: `image "${image}" is not a Docker image reference: use [registry[:port]/]name[:tag][@sha256:digest], lowercase name` }], image);
+            }
+            assert.deepEqual((await containerProvider.check!({}, inputs({ image: `172.17.0.1:5000/org/app@sha256:${"a".repeat(64)}` }))).failures, []);
         });
 
         it("the env file escapes line breaks as Kamal's writer does", () => {
@@ -602,6 +632,30 @@ describe("hookProvider", () => {
         .on(isFind, {})
         .on(isHook, { stdout: "== migrating ==\ndone\n" });
 
+    describe("secrets in the hook's output", () => {
+        const redact = ["postgres://app:hunter2@db/app", "tok-123456"];
+        const leaky = "== connecting to postgres://app:hunter2@db/app ==\ntoken tok-123456\n";
+
+        it("are masked in the live lines and the kept output tail", async () => {
+            const h1 = hookHost("h1", ID1).on(isHook, { stdout: leaky });
+            use(h1);
+            const { outs } = await hookProvider.create(inputs({ targets: [target("h1", ID1)], redact }));
+            assert.equal((outs as HookOutputs).runs[0].outputTail, "== connecting to [secret] ==\ntoken [secret]");
+            assert.ok(stderr.lines.includes("[web@h1 post-app-boot] token [secret]"), stderr.lines.join("\n"));
+            assert.doesNotMatch(stderr.lines.join("\n"), /hunter2|tok-123456/);
+        });
+
+        it("are masked in the error of a failed hook", async () => {
+            use(hookHost("h1", ID1).on(isHook, { code: 3, stderr: leaky }));
+            await assert.rejects(hookProvider.create(inputs({ targets: [target("h1", ID1)], redact })), (e: Error) => {
+                assert.ok(e instanceof HookFailedError);
+                assert.match(e.message, /--- hook output \(last lines\) ---\n== connecting to \[secret\] ==\ntoken \[secret\]$/);
+                assert.doesNotMatch(e.message, /hunter2|tok-123456/);
+                return true;
+            });
+        });
+    });
+
     describe("before-traffic", () => {
         it("runs the hook once (primary) by docker exec in the new container, with KAMAL_* env and the timeout", async () => {
             const h1 = hookHost("h1", ID1);
@@ -734,6 +788,31 @@ describe("hookProvider", () => {
             assert.deepEqual(await hookProvider.diff!("x", olds, inputs({ env: {} })), { changes: true, replaces: ["env"] });
             assert.deepEqual(await hookProvider.diff!("x", olds, inputs({ version: "v3" })), { changes: true, replaces: ["version"] });
             assert.deepEqual(await hookProvider.diff!("x", olds, inputs({ targets: [target("h1", hex("7"))] })), { changes: true, replaces: ["targets"] });
+        });
+
+        it("new SSH settings (key, user, port, known_hosts, pins, jump host) are an update that stores them, never a re-run", async () => {
+            const rotated = (t: HookTarget): HookTarget => ({
+                ...t,
+                connection: { ...t.connection, user: "deploy2", port: 2222, privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nnew\n", knownHosts: "/etc/ssh/other_known_hosts", hostKeys: { h1: "SHA256:x" }, proxy: "jump@bastion" },
+            });
+            const news = inputs({ targets: olds.targets.map(rotated) });
+            assert.deepEqual(await hookProvider.diff!("x", olds, news), { changes: true, replaces: [] });
+            const { outs } = await hookProvider.update!("x", olds, news);
+            assert.deepEqual(outs.targets, news.targets);
+            assert.deepEqual(outs.runs, olds.runs);
+        });
+
+        it("a new host or a new container re-runs the hook even when the SSH settings changed with it", async () => {
+            const withKey = (t: HookTarget): HookTarget => ({ ...t, connection: { ...t.connection, privateKey: "new key" } });
+            assert.deepEqual(await hookProvider.diff!("x", olds, inputs({ targets: [...olds.targets, target("h3", hex("3"))].map(withKey) })), { changes: true, replaces: ["targets"] });
+            assert.deepEqual(await hookProvider.diff!("x", olds, inputs({ targets: [withKey(target("h1", hex("7")))] })), { changes: true, replaces: ["targets"] });
+            assert.deepEqual(await hookProvider.diff!("x", olds, inputs({ targets: [withKey(target("h9", olds.targets[0].containerId))] })), { changes: true, replaces: ["targets"] });
+        });
+
+        it("in preview, targets not known yet (their containers update in place) are an update; a changed command still re-runs", async () => {
+            const unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9" as unknown as HookTarget[];
+            assert.deepEqual(await hookProvider.diff!("x", olds, inputs({ targets: unknown })), { changes: true, replaces: [] });
+            assert.deepEqual(await hookProvider.diff!("x", olds, inputs({ targets: unknown, command: "bin/other" })), { changes: true, replaces: ["command"] });
         });
 
         it("a changed timeout or when is an update, not a re-run", async () => {

@@ -435,8 +435,8 @@ describe("loadDeployConfig", () => {
   - config/deploy.yml:8: servers.web.hosts[0]: host must be a hostname or IP address (no user@, no :port: set ssh.user and ssh.port instead) (got "deploy@10.0.0.1")
   - config/deploy.yml:9: servers.web.boot_after[0]: unknown role "jobz"; roles are: web
   - config/deploy.yml:12: proxy.healthcheck.path: healthcheck.path must start with '/' (got "up")
-  - config/deploy.yml:14: ssh.port: Too big: expected number to be <=65535 (got 70000)
-  - config/deploy.yml:17: env.clear.BAD-NAME: env names are letters, digits and '_' (got "BAD-NAME")
+  - config/deploy.yml:14: ssh.port: ssh.port must be between 1 and 65535 (got 70000)
+  - config/deploy.yml:17: env.clear.BAD-NAME: env names are letters, digits and '_', not starting with a digit (got "BAD-NAME")
   - config/deploy.yml:18: primary_role: "frontend" is not a role; roles are: web`,
             ],
             [
@@ -507,7 +507,7 @@ describe("loadDeployConfig", () => {
   - config/deploy.yml:6: readiness_delay: should be a number (got "soon")
   - config/deploy.qa.yml:2: servers.web.hosts: is required
   - config/deploy.qa.yml:3: servers.web.hots: unknown key; did you mean "hosts"?
-  - config/deploy.qa.yml:6: proxy.app_port: Too small: expected number to be >=1 (got 0)`,
+  - config/deploy.qa.yml:6: proxy.app_port: proxy.app_port must be between 1 and 65535 (got 0)`,
                 { destination: "qa" },
             ],
         ];
