@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 npm run build --silent
 echo "== unit tests"
-npx mocha 'dist/test/unit/**/*.test.js'
+npx mocha --timeout 20000 'dist/test/unit/**/*.test.js'
 echo "== API reference (typedoc into docs/api; fails when a public type is referenced but not exported)"
 npm run docs --silent
 echo "== package tests (npm pack, consumers of the tarball)"

@@ -89,6 +89,18 @@ export const releaseProvider: pulumi.dynamic.ResourceProvider = {
     },
 };
 
+/**
+ * Health-check routes of the role left by a deploy killed mid-check: once the
+ * role switched on this host none is in use (a role boots one container per host at a time).
+ */
+async function removeStalePreflights(t: Transport, service: string): Promise<void> {
+    const listed = await t.exec(proxyCmd.list());
+    if (listed.code !== 0) return;
+    const stale = Object.keys(parseProxyList(listed.stdout)).filter((s) => s.startsWith(`${service}-preflight-`));
+    for (const s of stale) await t.exec(proxyCmd.remove(s));
+    if (stale.length) progress(`[${t.host}] removed health-check routes left by an interrupted deploy: ${stale.join(", ")}`);
+}
+
 /** The running container, other than ours, that the role's route points at; undefined when it points at ours, at nothing, or at a dead one. */
 async function servingOther(t: Transport, olds: ReleaseOutputs): Promise<string | undefined> {
     const listed = await t.exec(proxyCmd.list());
@@ -110,7 +122,10 @@ async function release(i: ReleaseInputs, resume = false, first = false): Promise
         await traced(`switch/${i.role}`, t.host, "switch", () => run(t, proxyCmd.deploy(target)));
         if (resume) await run(t, proxyCmd.resume(target.service));
     }
-    const retired = await traced(`switch/${i.role}`, t.host, "retire", () => retireOthers(t, i, i.containerId, i.stopTimeout));
+    const [retired] = await Promise.all([
+        traced(`switch/${i.role}`, t.host, "retire", () => retireOthers(t, i, i.containerId, i.stopTimeout)),
+        target ? removeStalePreflights(t, target.service) : undefined,
+    ]);
     if (target && i.errorPages) await run(t, cleanErrorPages(`${proxyAppHostDir(i.service, i.destination)}/error_pages`, i.errorPages.version));
     if (retired.length) progress(`[${i.role}@${t.host}] stopped ${retired.join(", ")}`);
     if (retired.length && first) {

@@ -471,11 +471,21 @@ describe("releaseProvider", () => {
         assert.deepEqual(h1.calls.map((c) => c.argv), [
             proxy.deploy({ ...route, target: "aaaaaaaaaaaa:3000" }),
             docker.listRoleContainers("app", "web"),
+            proxy.list(),
             docker.stop(A, 20),
         ]);
         assert.deepEqual(outs.retired, ["app-web-v2"]);
         assert.ok(outs.switchedAt >= before);
         assert.ok(stderr.lines.some((l) => l === "[web@h1] stopped app-web-v2"));
+    });
+
+    it("removes the role's health-check routes a deploy killed mid-check left behind, and no other route", async () => {
+        const rows = ["app-web  app.example.com  /  aaaaaaaaaaaa:3000  running  no", "app-web-preflight-cccccccccccc  cccccccccccc.preflight.invalid  /  cccccccccccc:3000  running  no",
+            "app-api-preflight-dddddddddddd  dddddddddddd.preflight.invalid  /  dddddddddddd:3000  running  no"];
+        const h1 = dockerHost("h1").on(["docker", "ps"], { stdout: ps }).on([...PROXY_CLI, "list"], { stdout: ["Service  Host  Path  Target  State  TLS", ...rows].join("\n") });
+        use(h1);
+        await releaseProvider.create(inputs());
+        assert.deepEqual(h1.find([...PROXY_CLI, "remove"]).map((c) => c.argv), [proxy.remove("app-web-preflight-cccccccccccc")]);
     });
 
     it("a role without kamal-proxy: no switch, only retirement", async () => {
