@@ -217,8 +217,10 @@ export async function runFault(tb: Testbed, stack: TestStack, fault: Fault, targ
 /** The line of a Pulumi error that names our failure (the engine wraps it in its own lines). */
 function firstLine(message: string): string {
     const lines = message.split("\n").map((l) => l.trim()).filter(Boolean);
-    const ours = lines.find((l) => /error:|Error:/.test(l) && !/update failed|one or more errors/i.test(l)) ?? lines[0] ?? "";
-    return ours.replace(/\x1b\[[0-9;]*m/g, "").slice(0, 200);
+    const ours = (lines.find((l) => /error:|Error:/.test(l) && !/update failed|one or more errors/i.test(l)) ?? lines[0] ?? "").replace(/\x1b\[[0-9;]*m/g, "");
+    // The engine prefixes the resource's progress line: keep what follows its "error: ".
+    const at = ours.indexOf("error: ");
+    return (at >= 0 ? ours.slice(at + "error: ".length) : ours).slice(0, 200);
 }
 
 /** Leaves the hosts without this suite's app, route or lock. */
