@@ -60,10 +60,16 @@ function parseJump(spec: string, fallbackUser: string): { host: string; user: st
     return { user: m[1] ?? fallbackUser, host: m[2], port: m[3] ? Number(m[3]) : 22 };
 }
 
-/** What the transport needs of an SSH connection (node-ssh's NodeSSH; tests pass fakes). */
+/**
+ * What the transport needs of an SSH connection (node-ssh's NodeSSH; tests pass fakes).
+ * @internal Kept out of the published typings: node-ssh's need `@types/ssh2` and `esModuleInterop`.
+ */
 export type SshConnection = Pick<NodeSSH, "execCommand" | "dispose"> & { connection: Pick<NonNullable<NodeSSH["connection"]>, "on" | "forwardOut"> | null };
 
-/** Opens one SSH connection; `sock` is the stream through a jump host. */
+/**
+ * Opens one SSH connection; `sock` is the stream through a jump host.
+ * @internal
+ */
 export type Dial = (options: Config & { host: string; port: number; username: string }) => Promise<SshConnection>;
 
 const dialNodeSsh: Dial = async (options) => {
@@ -94,6 +100,9 @@ export class SshTransport implements Transport {
     private jump?: SshConnection;
     private readonly silent = new SilentHost();
 
+    constructor(target: SshTarget);
+    /** @internal Tests pass a fake dial. */
+    constructor(target: SshTarget, dial: Dial);
     constructor(private readonly target: SshTarget, private readonly dial: Dial = dialNodeSsh) {
         this.host = target.host;
     }
