@@ -80,6 +80,8 @@ export async function runPaused(i: HookInputs): Promise<HookRun[]> {
     const kills: Promise<unknown>[] = [];
     const runs: HookRun[] = [];
     let failure: unknown;
+    // Once the hook succeeded the new schema is in place: whatever fails after, routes stay on the new code.
+    let hookDone = false;
     try {
         await settle([...routes, ...jobs].map((h) => ensureRunningAndHealthy(h.t, h.target, h.health, i.redact)));
         for (const target of hookCmd.hookHosts(i.runOn, i.targets)) await stopStrayHooks(transport(target.connection), i);
@@ -109,15 +111,16 @@ export async function runPaused(i: HookInputs): Promise<HookRun[]> {
             await rearm(routes, i.timeout + MARGIN);
             runs.push(await execHook(transport(target.connection), i, target, kills));
         }
+        hookDone = true;
         // The hook succeeded: from now on the watchdog only resumes (old code must not serve the new schema),
         // with a fresh lease so it never races the resume below.
         await rearm(routes, MARGIN, false);
     } catch (e) {
         failure = e;
-        await settle(routes.filter((h) => h.switched).map((h) => restore(h)));
+        if (!hookDone) await settle(routes.filter((h) => h.switched).map((h) => restore(h)));
     }
     const stuck = await resumeAll(routes);
-    if (failure) {
+    if (failure && !hookDone) {
         // Traffic is back where it was; now the slow part: old jobs back, new containers down.
         await Promise.all([
             ...jobs.map((j) => Promise.all(j.old.map((id) => j.t.exec(docker.start(id)).catch(() => undefined)))),
@@ -132,6 +135,7 @@ export async function runPaused(i: HookInputs): Promise<HookRun[]> {
         await waitHealthy(j.t, j.target.containerId, j.health);
         progress(`[${j.role}@${j.t.host}] started ${j.target.containerName}`);
     }));
+    if (failure) throw failure;
     if (stuck.length) throw new TransportError([...new Set(stuck.map((s) => s.split(" ")[0]))].join(", "), stuckMessage(stuck, routes));
     return runs;
 }

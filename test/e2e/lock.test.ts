@@ -70,7 +70,6 @@ describe("the deploy lock: two states deploying the same service", function () {
         // preview takes no lock: it runs (and changes nothing) while the lock is held.
         const preview = await b.preview();
         assert.equal(preview.changeSummary.create, 7);
-        assert.match(preview.stdout, /Deploy lock found on \S+ \(~\/\.kamal\/locks\/locked\).*A deploy now would fail before changing anything/s, "preview does not warn of the held lock");
         assert.ok(lockHeld());
 
         const started = Date.now();

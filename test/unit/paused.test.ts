@@ -185,6 +185,17 @@ describe("paused hook, service-wide", () => {
         assert.ok(stderr.lines.some((l) => /could not restore the previous route, the new container keeps serving/.test(l)));
     });
 
+    it("a host failing after the hook succeeded never sends another host back to the old code (the schema is new)", async () => {
+        const log: Call[] = [];
+        const resumeOnlyArm = (a: string[]) => isArm(a) && !a.join(" ").includes(" deploy ");
+        use(host("h1", log, { web: web.h1 }), host("h2", log, { web: web.h2 }).on(resumeOnlyArm, { code: 255, stderr: "SSH connection lost" }));
+        await assert.rejects(hookProvider.create(inputs({ targets: [target("h1", web.h1.id), target("h2", web.h2.id)] })), /SSH connection lost/);
+        const after = log.map(label).slice(log.map(label).indexOf("h1 hook"));
+        assert.ok(!after.some((l) => /deploy app-web old/.test(l)), `routed back to old code after the hook: ${after.join(", ")}`);
+        assert.ok(after.includes("h1 resume app-web") && after.includes("h2 resume app-web"), after.join(", "));
+        assert.ok(!after.some((l) => /stop web/.test(l)), "a new container serving the new schema was stopped");
+    });
+
     it("a failed resume is retried; the watchdog is disarmed only after kamal-proxy confirms it", async () => {
         const log: Call[] = [];
         use(host("h1", log, { web: web.h1 }).on([...PROXY_CLI, "resume"], { code: 1, stderr: "connection refused" }, 1));
