@@ -7,6 +7,7 @@ import {
 } from "../../config/resolve";
 import { bootOrder, isProxied, KamalAppInput, primaryRoleOf } from "../../config/schema";
 import { formatPath, KamalConfigError, parseAppConfig } from "../../config/validate";
+import { problems } from "./loader/helpers";
 
 const minimal = (extra: Partial<KamalAppInput> = {}): KamalAppInput => ({
     service: "app",
@@ -14,17 +15,6 @@ const minimal = (extra: Partial<KamalAppInput> = {}): KamalAppInput => ({
     roles: { web: { hosts: ["10.0.0.1"] } },
     ...extra,
 });
-
-/** The problems a bad config is rejected with (fails the test when it is accepted). */
-function problems(args: unknown): string[] {
-    try {
-        parseAppConfig("demo", args);
-    } catch (e) {
-        assert.ok(e instanceof KamalConfigError, `expected KamalConfigError, got ${e}`);
-        return e.problems;
-    }
-    assert.fail("config was accepted");
-}
 
 describe("parseAppConfig", () => {
     describe("Kamal's defaults", () => {

@@ -6,20 +6,10 @@ import * as path from "node:path";
 import { loadDeployConfig } from "../../config/deploy-yml";
 import { heldBootOrder, heldRoles, KamalAppInput } from "../../config/schema";
 import { KamalConfigError, parseAppConfig } from "../../config/validate";
-import { problemLines, testEnv } from "./loader/helpers";
+import { problemLines, problems, testEnv } from "./loader/helpers";
 
 const app = (roles: KamalAppInput["roles"]): KamalAppInput => ({ service: "app", image: "registry.example.com/app:v1", roles });
 const paused = (extra: Record<string, unknown> = {}) => ({ postAppBoot: { command: "bin/migrate", when: "paused" as const, ...extra } });
-
-function problems(args: KamalAppInput): string[] {
-    try {
-        parseAppConfig("demo", args);
-    } catch (e) {
-        assert.ok(e instanceof KamalConfigError, `expected KamalConfigError, got ${e}`);
-        return e.problems;
-    }
-    assert.fail("config was accepted");
-}
 
 describe("paused hook holds", () => {
     it("holds every proxied role by default; non-proxied roles only when named; the hook's own role is implied", () => {

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { loadDeployConfig, LoadedDeployConfig, LoadOptions } from "../../../config/deploy-yml";
-import { KamalConfigError } from "../../../config/validate";
+import { KamalConfigError, parseAppConfig } from "../../../config/validate";
 
 /** test/fixtures/deploy-yml, from dist/test/unit/loader. */
 export const FIXTURES = path.resolve(__dirname, "../../../../test/fixtures/deploy-yml");
@@ -55,3 +55,14 @@ export async function reveal(value: unknown): Promise<unknown> {
 }
 
 export const secret = (value: string) => ({ $secret: value });
+
+/** The problems a bad config is rejected with (fails the test when it is accepted). */
+export function problems(args: unknown): string[] {
+    try {
+        parseAppConfig("demo", args);
+    } catch (e) {
+        assert.ok(e instanceof KamalConfigError, `expected KamalConfigError, got ${e}`);
+        return e.problems;
+    }
+    assert.fail("config was accepted");
+}
