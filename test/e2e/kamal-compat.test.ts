@@ -10,7 +10,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
 import { KamalApp } from "../../index";
-import { get, onHost, requestLoop, testbed, testStack, TestStack, Testbed } from "./harness";
+import { get, onHost, requestLoop, testbed, testStack, TestStack, Testbed, waitFor } from "./harness";
 import { KamalCommands } from "./kamal-commands";
 
 const SECRET = `k-s3cr3t-${Date.now()}`;
@@ -148,7 +148,13 @@ describe("Kamal's commands against a pulumi-kamal host", function () {
         }
         onHost(tb, h2, "docker container stop kamal-proxy && docker container prune --force --filter label=org.opencontainers.image.title=kamal-proxy");
         onHost(tb, h2, k.proxyBoot()[3]);
-        assert.equal(await versionOn(h2), "v3");
+        // A restarted kamal-proxy refuses connections until it has restored its state and
+        // listens again; Kamal's reboot does not wait for that either.
+        const answered = await waitFor("the rebooted kamal-proxy on h2 to answer", async () => {
+            const r = await get(`http://${h2}/version`);
+            return r.status === 200 ? r.body.trim() : undefined;
+        }, 30_000);
+        assert.equal(answered, "v3");
         const refreshed = await refreshOutput();
         assert.doesNotMatch(refreshed, /drift:/);
         const r = await s.up();
