@@ -5,6 +5,26 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# The test bed (Pulumi CLI and language host built from Go, Docker engine, host
+# images, kamal-proxy, registry: minutes on a bare machine) is prepared in the
+# background while the unit and package tests run; the e2e tests wait for it.
+prep_dir="$(mktemp -d)"
+prep=""
+cleanup() {
+  # A failed unit test ends the run: stop the preparation before taking the bed down.
+  [ -z "$prep" ] || { kill "$prep" 2>/dev/null || true; wait "$prep" 2>/dev/null || true; }
+  [ -n "${KEEP_TESTBED:-}" ] || bash scripts/testbed/down.sh
+  rm -rf "$prep_dir"
+}
+trap cleanup EXIT
+(
+  set -euo pipefail
+  bash scripts/testbed/pulumi-cli.sh >"$prep_dir/cli-dir"
+  bash scripts/testbed/language-host.sh >"$prep_dir/language-host-dir"
+  bash scripts/testbed/up.sh
+) >"$prep_dir/log" 2>&1 &
+prep=$!
+
 npm run build --silent
 echo "== unit tests"
 npx mocha --timeout 20000 'dist/test/unit/**/*.test.js'
@@ -14,11 +34,14 @@ echo "== package tests (npm pack, consumers of the tarball)"
 npx mocha --timeout 300000 'dist/test/package/**/*.test.js'
 
 echo "== test bed"
-export PULUMI_CLI_DIR="$(bash scripts/testbed/pulumi-cli.sh)"
+prep_rc=0
+wait "$prep" || prep_rc=$?
+prep=""
+cat "$prep_dir/log"
+[ "$prep_rc" -eq 0 ] || { echo "test bed preparation failed (exit $prep_rc)" >&2; exit "$prep_rc"; }
+export PULUMI_CLI_DIR="$(cat "$prep_dir/cli-dir")"
 # `pulumi up` on a project directory (examples/) starts the language plugin from PATH.
-export PATH="$(bash scripts/testbed/language-host.sh):$PATH"
-bash scripts/testbed/up.sh
-[ -n "${KEEP_TESTBED:-}" ] || trap 'bash scripts/testbed/down.sh' EXIT
+export PATH="$(cat "$prep_dir/language-host-dir"):$PATH"
 
 echo "== end-to-end tests"
 npx mocha --timeout 900000 --slow 60000 'dist/test/e2e/**/*.test.js'
