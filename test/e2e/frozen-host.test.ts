@@ -68,8 +68,11 @@ describe("a frozen host fails the deploy within the documented bound (issue 11 Â
     const proxyList = (host: string) => onHost(tb, host, "docker exec kamal-proxy kamal-proxy list");
     const lockHeld = () => onHost(tb, h1, `test -d ${LOCK} && echo held || echo free`).trim() === "held";
 
-    /** Runs `up`, freezes h2 when `phase` (given this run's engine output) says so, and returns the error and the seconds from the freeze to the failure. */
-    async function upFrozenAt(phase: (output: string) => boolean, pollMs = 200, settleMs = 0): Promise<{ message: string; seconds: number; output: string }> {
+    /**
+     * Runs `up`, freezes h2 when `phase` (given this run's engine output) says so, and checks the deploy
+     * failed naming h2 within the documented bound. Returns the engine output up to the freeze.
+     */
+    async function upFrozenAt(label: string, phase: (output: string) => boolean, pollMs = 200, settleMs = 0): Promise<string> {
         const seen = stack.output.length;
         let ended = false;
         const up = stack.up().then(() => undefined, (e: Error) => e).finally(() => { ended = true; });
@@ -90,7 +93,9 @@ describe("a frozen host fails the deploy within the documented bound (issue 11 Â
         const said = error.message.split("\n").filter((l) => l.includes(h2) && /error|failed|lost|did not|timed out/i.test(l) && !/^\s*[+~-]/.test(l))
             .slice(0, 3).map((l) => l.trim().slice(0, 240));
         console.log(`      the user saw: ${said.join(" | ")}`);
-        return { message: error.message, seconds, output };
+        console.log(`      frozen ${label}: deploy failed ${seconds.toFixed(1)} s after the freeze (bound ${HOST_SILENT_FAIL_MS / 1000} s)`);
+        assert.ok(seconds < HOST_SILENT_FAIL_MS / 1000, `failed after ${seconds.toFixed(1)} s, over the documented ${HOST_SILENT_FAIL_MS / 1000} s`);
+        return output;
     }
 
     /** The host that still answers serves `expected` (the old version unless its hook ran), unpaused, and the lock is free. */
@@ -133,11 +138,8 @@ describe("a frozen host fails the deploy within the documented bound (issue 11 Â
         wanted = { version: "v3", cmd: ["sh", "-c", "sleep 8; exec /app/bin/serve"], hook: "true" };
         try {
             // Frozen 2 s after h2 started it, well inside its 8 s of not listening.
-            const { message, seconds, output } = await upFrozenAt((out) => out.includes(`[web@${h2}] starting frozen-web-v3`), 100, 2_000);
+            const output = await upFrozenAt("during health check", (out) => out.includes(`[web@${h2}] starting frozen-web-v3`), 100, 2_000);
             assert.doesNotMatch(output, new RegExp(`\\[web@${h2}\\] frozen-web-v3 is healthy`), "frozen too late: h2's container was already healthy");
-            console.log(`      frozen during health check: deploy failed ${seconds.toFixed(1)} s after the freeze (bound ${HOST_SILENT_FAIL_MS / 1000} s)`);
-            assert.match(message, new RegExp(h2.replace(/\./g, "\\.")), "the error names the frozen host");
-            assert.ok(seconds < HOST_SILENT_FAIL_MS / 1000, `failed after ${seconds.toFixed(1)} s, over the documented ${HOST_SILENT_FAIL_MS / 1000} s`);
             await assertOtherHostIntact("v1");
         } finally {
             thaw();
@@ -149,10 +151,7 @@ describe("a frozen host fails the deploy within the documented bound (issue 11 Â
         wanted = { version: "v1", hook: "sleep 3" };
         try {
             // The engine reports the hook resource starting; nothing on the hosts is touched before its first command.
-            const { message, seconds } = await upFrozenAt((output) => /post-app-boot\S* +(creating|replacing)/.test(output), 20);
-            console.log(`      frozen at hook start: deploy failed ${seconds.toFixed(1)} s after the freeze (bound ${HOST_SILENT_FAIL_MS / 1000} s)`);
-            assert.match(message, new RegExp(h2.replace(/\./g, "\\.")), "the error names the frozen host");
-            assert.ok(seconds < HOST_SILENT_FAIL_MS / 1000, `failed after ${seconds.toFixed(1)} s, over the documented ${HOST_SILENT_FAIL_MS / 1000} s`);
+            await upFrozenAt("at hook start", (output) => /post-app-boot\S* +(creating|replacing)/.test(output), 20);
             await assertOtherHostIntact("v3");
         } finally {
             thaw();
@@ -164,10 +163,7 @@ describe("a frozen host fails the deploy within the documented bound (issue 11 Â
         wanted = { version: "v3", hook: "sleep 7" };
         const hookRunning = () => { try { execFileSync("docker", ["exec", hostContainer(h1), "pgrep", "-f", "sleep 7$"], { stdio: "ignore" }); return true; } catch { return false; } };
         try {
-            const { message, seconds } = await upFrozenAt(hookRunning);
-            console.log(`      frozen mid-hook: deploy failed ${seconds.toFixed(1)} s after the freeze (bound ${HOST_SILENT_FAIL_MS / 1000} s)`);
-            assert.match(message, new RegExp(h2.replace(/\./g, "\\.")), "the error names the frozen host");
-            assert.ok(seconds < HOST_SILENT_FAIL_MS / 1000, `failed after ${seconds.toFixed(1)} s, over the documented ${HOST_SILENT_FAIL_MS / 1000} s`);
+            await upFrozenAt("mid-hook", hookRunning);
             // The migration ran: the host that answers stays on the code that matches it.
             await assertOtherHostIntact("v3");
         } finally {
