@@ -8,10 +8,9 @@
  */
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { KamalApp } from "../../index";
-import { get, onHost, onHostAsync, REPO, requestLoop, Testbed, testStack, TestStack, waitFor } from "./harness";
+import { get, hostContainer, onHost, onHostAsync, requestLoop, Testbed, testStack, TestStack, waitFor } from "./harness";
 
 const SERVICE = "faulty";
 /** Seconds the web role's before-traffic hook runs: the window most faults aim at. */
@@ -72,7 +71,17 @@ async function whenBooted(ctx: FaultContext, afterMs: number): Promise<number> {
     return Date.now();
 }
 
-const registryScript = (action: "start" | "stop"): void => void execFileSync("bash", [path.join(REPO, "scripts/testbed/registry.sh"), action], { stdio: ["ignore", "ignore", "inherit"] });
+/**
+ * The registry refuses the deploy's hosts, as a stopped registry would, without
+ * stopping the one registry that tests running beside this one pull from.
+ */
+const registryRefused = (tb: Testbed, refused: boolean): void => {
+    const [ip, port = "443"] = tb.registry.split(":");
+    for (const host of tb.hosts.slice(0, 2)) {
+        execFileSync("docker", ["exec", hostContainer(host), "iptables", refused ? "-I" : "-D", "OUTPUT", "-p", "tcp", "-d", ip, "--dport", port,
+            "-j", "REJECT", "--reject-with", "tcp-reset"], { stdio: ["ignore", "ignore", "inherit"] });
+    }
+};
 
 export const FAULTS: Fault[] = [
     {
@@ -111,11 +120,11 @@ export const FAULTS: Fault[] = [
         name: "registry down during the pull",
         zeroFailures: true,
         mustFail: true,
-        inject: async () => {
-            registryScript("stop");
+        inject: async (ctx) => {
+            registryRefused(ctx.tb, true);
             return Date.now();
         },
-        heal: async () => registryScript("start"),
+        heal: async (ctx) => registryRefused(ctx.tb, false),
     },
     {
         name: "kamal-proxy restarted mid-deploy",

@@ -9,24 +9,15 @@ import * as assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as http from "node:http";
-import * as os from "node:os";
-import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { KamalApp } from "../../index";
 import { HOST_SILENT_FAIL_MS } from "../../provider/transport/bounds";
-import { onHost, testbed, testStack, TestStack } from "./harness";
+import { hostContainer, onHost, testbed, testStack, TestStack } from "./harness";
 
 const tb = testbed();
 const [h1, h2] = tb.hosts;
 const DOMAIN = "frozen.test";
 const LOCK = ".kamal/locks/frozen";
-
-/** The outer engine's container of a test host, from the test bed's env file. */
-function hostContainer(host: string): string {
-    const file = process.env.TESTBED_ENV ?? path.join(os.homedir(), ".cache/pulumi-kamal/testbed/testbed.env");
-    const env = Object.fromEntries(fs.readFileSync(file, "utf8").split("\n").filter((l) => l.includes("=")).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
-    return env.TESTBED_HOST_NAMES.split(",")[env.TESTBED_HOSTS.split(",").indexOf(host)];
-}
 
 /** What a browser gets from the app on one host (Host header routed by kamal-proxy). */
 function version(host: string): Promise<string> {

@@ -25,11 +25,15 @@ export interface Testbed {
     appImage: string;
 }
 
-export function testbed(): Testbed {
+function readEnvFile(): Record<string, string> {
     const file = process.env.TESTBED_ENV ?? path.join(CACHE, "testbed/testbed.env");
     if (!fs.existsSync(file)) throw new Error(`no test bed: ${file} is missing; run scripts/testbed/up.sh first`);
-    const env = Object.fromEntries(fs.readFileSync(file, "utf8").split("\n").filter((l) => l.includes("="))
+    return Object.fromEntries(fs.readFileSync(file, "utf8").split("\n").filter((l) => l.includes("="))
         .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1).replace(/^["']|["']$/g, "")]));
+}
+
+export function testbed(): Testbed {
+    const env = readEnvFile();
     return {
         // E2E_HOSTS picks other test bed hosts (e.g. a benchmark beside the tests).
         hosts: (process.env.E2E_HOSTS ?? env.TESTBED_HOSTS).split(","),
@@ -41,6 +45,14 @@ export function testbed(): Testbed {
         registryPassword: env.TESTBED_REGISTRY_PASSWORD || undefined,
         appImage: env.TESTBED_APP_IMAGE,
     };
+}
+
+/** The outer engine's container of a test host, from the test bed's env file. */
+export function hostContainer(host: string): string {
+    const env = readEnvFile();
+    const name = env.TESTBED_HOST_NAMES.split(",")[env.TESTBED_HOSTS.split(",").indexOf(host)];
+    if (!name) throw new Error(`${host} is not a test bed host (${env.TESTBED_HOSTS})`);
+    return name;
 }
 
 let cliDir: string | undefined;

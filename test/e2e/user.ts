@@ -9,6 +9,7 @@ import { execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { pack } from "../package/pack";
 import { REPO } from "./harness";
 
 export interface CliResult {
@@ -41,7 +42,6 @@ export class UserMachine {
     readonly root = fs.mkdtempSync(path.join(os.tmpdir(), "pk-user-"));
     readonly stateDir = path.join(this.root, "state");
     readonly env: NodeJS.ProcessEnv;
-    private tarball?: string;
 
     constructor(extraEnv: Record<string, string> = {}) {
         const env: NodeJS.ProcessEnv = {
@@ -58,11 +58,9 @@ export class UserMachine {
         fs.mkdirSync(this.stateDir);
     }
 
-    /** `npm pack` in the repository, once: what would be published. */
+    /** What would be published (see test/package/pack.ts). */
     pack(): string {
-        this.tarball ??= path.join(this.root, execFileSync("npm", ["pack", "--silent", "--pack-destination", this.root],
-            { cwd: REPO, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim().split("\n").pop()!);
-        return this.tarball;
+        return pack().tarball;
     }
 
     /** examples/NAME copied out of the repository, with the packed package installed into it. */

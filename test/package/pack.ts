@@ -1,6 +1,7 @@
 /**
- * `npm pack` of this repository, once per test process: what a user installs.
- * The tests that need the published package share one tarball.
+ * `npm pack` of this repository, once per test process (or the tarball
+ * PULUMI_KAMAL_TARBALL names): what a user installs. The tests that need the
+ * published package share one tarball.
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -28,14 +29,15 @@ export function npmEnv(): NodeJS.ProcessEnv {
 export function pack(): Packed {
     if (packed) return packed;
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pk-pack-"));
-    // prepack runs the package build: the same as a user's `npm pack` in a clean clone.
-    const out = execFileSync("npm", ["pack", "--json", "--pack-destination", dir], {
+    // scripts/test.sh packs once for every test process: `npm pack` rebuilds dist/
+    // (prepack), which must not happen under e2e tests running at the same time.
+    const tarball = process.env.PULUMI_KAMAL_TARBALL ?? path.join(dir, execFileSync("npm", ["pack", "--silent", "--pack-destination", dir], {
         cwd: REPO, env: npmEnv(), encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 << 20,
-    });
-    const [info] = JSON.parse(out.slice(out.indexOf("["))) as { filename: string; files: { path: string }[] }[];
-    const tarball = path.join(dir, info.filename);
+    }).trim().split("\n").pop()!);
     execFileSync("tar", ["-xzf", tarball, "-C", dir]);
-    packed = { tarball, files: info.files.map((f) => f.path).sort(), unpacked: path.join(dir, "package") };
+    const files = execFileSync("tar", ["-tzf", tarball], { encoding: "utf8" }).split("\n").filter((f) => f && !f.endsWith("/"))
+        .map((f) => f.replace(/^package\//, ""));
+    packed = { tarball, files: files.sort(), unpacked: path.join(dir, "package") };
     return packed;
 }
 
