@@ -74,7 +74,8 @@ export interface TestStack {
     stack: Stack;
     output: string[];
     up(signal?: AbortSignal): Promise<{ summary: any; stdout: string; outputs: Record<string, any> }>;
-    preview(): Promise<{ changeSummary: any; stdout: string }>;
+    /** `preview --diff`: its diff on stdout, diagnostics (warnings) on stderr, as the CLI prints them. */
+    preview(): Promise<{ changeSummary: any; stdout: string; stderr: string }>;
     /** The provider plugin processes serving this stack (their cwd is its work dir). */
     providerPids(): number[];
     destroy(): Promise<void>;
@@ -111,7 +112,7 @@ export async function testStack(project: string, program: PulumiFn): Promise<Tes
         },
         preview: async () => {
             const r = await stack.preview({ onOutput, color: "never", diff: true });
-            return { changeSummary: r.changeSummary, stdout: r.stdout };
+            return { changeSummary: r.changeSummary, stdout: r.stdout, stderr: r.stderr };
         },
         providerPids: () => fs.readdirSync("/proc").filter((p) => /^\d+$/.test(p)).filter((p) => {
             try {

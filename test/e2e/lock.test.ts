@@ -61,7 +61,7 @@ describe("the deploy lock: two states deploying the same service", function () {
         await waitFor("the lock to be released after a failure", async () => (lockHeld() ? undefined : true), 10_000);
     });
 
-    it("a second deploy while the first runs fails before changing anything, naming the holder; preview still runs", async function () {
+    it("a second deploy while the first runs fails before changing anything, naming the holder; preview still runs and warns of the lock", async function () {
         wanted.a = { version: "v1", hookSeconds: 25 };
         const first = a.up().then(() => "finished", (e: Error) => e.message);
         await waitFor("the first deploy to hold the lock", async () => (lockHeld() ? true : undefined), 60_000);
@@ -70,6 +70,9 @@ describe("the deploy lock: two states deploying the same service", function () {
         // preview takes no lock: it runs (and changes nothing) while the lock is held.
         const preview = await b.preview();
         assert.equal(preview.changeSummary.create, 7);
+        // With --diff the CLI prints diagnostics on stderr.
+        assert.match(preview.stderr, /warning: Deploy lock found on \S+ \(~\/\.kamal\/locks\/locked\), held for \d+s.*A deploy now would fail before changing anything\.\n\s*Locked by: .*\n\s*Version: v1/s,
+            `preview does not warn of the held lock:\n${preview.stderr.slice(-3000)}`);
         assert.ok(lockHeld());
 
         const started = Date.now();
