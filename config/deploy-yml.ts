@@ -6,12 +6,13 @@
  * reported at once, each as `file:line: key.path: what is wrong`.
  */
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { expandHome } from "../common/home";
 import { renderErb } from "./erb";
-import { appSchema, HOOK_RUN_ON, HOOK_WHEN } from "./schema";
+import { projectRoot } from "./project";
+import { appSchema, DEFAULT_PROXY_IMAGE, HOOK_RUN_ON, HOOK_WHEN } from "./schema";
 import type { KamalAppArgs as KamalAppInput } from "./types";
 import { Env, SecretStore } from "./secrets";
 import { formatPath, KamalConfigError } from "./validate";
@@ -65,7 +66,7 @@ interface KeySpec {
 }
 
 const PROXY_RUN_DEFAULT = (() => {
-    const image = String(appSchema.shape.proxyImage.parse(undefined));
+    const image = DEFAULT_PROXY_IMAGE;
     const colon = image.lastIndexOf(":");
     return { repository: image.slice(0, colon), version: image.slice(colon + 1) };
 })();
@@ -154,7 +155,7 @@ const SECRET_REF = /^[A-Za-z_][A-Za-z0-9_]*(?::[A-Za-z0-9_.\-/]+)?$/;
 export function loadDeployConfig(options: LoadOptions = {}): LoadedDeployConfig {
     const cwd = path.resolve(options.cwd ?? process.cwd());
     const file = path.resolve(cwd, options.file ?? "config/deploy.yml");
-    const root = path.basename(path.dirname(file)) === "config" ? path.dirname(path.dirname(file)) : cwd;
+    const root = projectRoot(file, cwd);
     const display = (f: string) => {
         const rel = path.relative(cwd, f);
         return rel && !rel.startsWith("..") && !path.isAbsolute(rel) ? rel : f;
@@ -1245,9 +1246,6 @@ function toYamlKey(k: string | number): string | number {
     return YAML_KEYS[k] ?? k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 }
 
-function expandHome(p: string): string {
-    return p === "~" ? os.homedir() : p.startsWith("~/") ? path.join(os.homedir(), p.slice(2)) : p;
-}
 
 /** A short JSON rendering of a value for messages; Pulumi values (secrets) are never shown. */
 function describe(value: unknown): string {

@@ -7,6 +7,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { IMAGE_REF } from "../common/image";
 import type { KamalAppConfig } from "./types";
 
 /** An Output or a Promise: a value known only at deploy time. */
@@ -35,8 +36,9 @@ const wholeSeconds = (what: string) => seconds(what).int({ error: `${what} must 
 const port = (what: string) => z.number({ error: `${what} must be a port number` }).int({ error: `${what} must be a whole number` })
     .min(1, { error: `${what} must be between 1 and 65535` }).max(65535, { error: `${what} must be between 1 and 65535` });
 
-/** Docker image references: [registry[:port]/]path[:tag][@sha256:digest], path components lowercase. */
-export const IMAGE_REF = /^(?:(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:]+\])(?::\d+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[0-9a-f]{64})?$/;
+export { IMAGE_REF };
+/** kamal-proxy's image when the app names none: the version Kamal 2.12 requires. */
+export const DEFAULT_PROXY_IMAGE = "basecamp/kamal-proxy:v0.9.2";
 const imageRef = (what: string) => z.string().min(1, { error: `${what} cannot be empty` })
     .regex(IMAGE_REF, { error: `${what} is not a Docker image reference: use [registry[:port]/]name[:tag][@sha256:digest], lowercase name` });
 const volume = z.string().regex(/\S/, { error: "a volume cannot be empty: use HOST_PATH_OR_NAME:CONTAINER_PATH[:OPTIONS]" })
@@ -228,7 +230,7 @@ export const appSchema = z.strictObject({
     drainTimeout: seconds("drainTimeout").default(30),
     readinessDelay: delay("readinessDelay").default(7),
     retainContainers: z.number().int().min(1, { error: "retainContainers must keep at least 1 container" }).default(5),
-    proxyImage: imageRef("proxyImage").default("basecamp/kamal-proxy:v0.9.2"),
+    proxyImage: imageRef("proxyImage").default(DEFAULT_PROXY_IMAGE),
     /** A directory of 4xx/5xx `.html` pages kamal-proxy serves for its own errors (Kamal's error_pages_path). */
     errorPagesPath: z.string().min(1).optional(),
     /** Ports kamal-proxy publishes on each host (Kamal's proxy `run.http_port`/`https_port`). */
