@@ -354,16 +354,17 @@ describe("resolve", () => {
 
     describe("roleProxy", () => {
         const app = parseAppConfig("demo", minimal({
-            proxy: { host: "app.example.com", appPort: 3000, ssl: true, healthcheck: { path: "/health" } },
+            // No ssl at the app: web and api share its host, and Let's Encrypt certifies a host for one role only.
+            proxy: { host: "app.example.com", appPort: 3000, ssl: false, healthcheck: { path: "/health" } },
             roles: {
                 web: { hosts: ["a"] },
                 api: { hosts: ["b"], proxy: true },
-                admin: { hosts: ["c"], proxy: { host: "admin.example.com", pathPrefix: "/admin", healthcheck: { interval: 2 } } },
+                admin: { hosts: ["c"], proxy: { host: "admin.example.com", ssl: true, pathPrefix: "/admin", healthcheck: { interval: 2 } } },
             },
         }));
 
         it("a proxied role without its own settings uses the app's", () => {
-            const expected = { host: "app.example.com", appPort: 3000, ssl: true, responseTimeout: 30, healthcheck: { path: "/health", interval: 1, timeout: 5 } };
+            const expected = { host: "app.example.com", appPort: 3000, ssl: false, responseTimeout: 30, healthcheck: { path: "/health", interval: 1, timeout: 5 } };
             assert.deepEqual(roleProxy(app, "web"), expected);
             assert.deepEqual(roleProxy(app, "api"), expected);
         });
@@ -389,7 +390,7 @@ describe("resolve", () => {
                 hosts: ["app.example.com"],
                 pathPrefix: undefined,
                 stripPathPrefix: undefined,
-                tls: true,
+                tls: false,
                 tlsRedirect: undefined,
                 deployTimeout: 30,
                 drainTimeout: 30,

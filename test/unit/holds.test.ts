@@ -59,7 +59,7 @@ describe("paused hook holds", () => {
         assert.deepEqual((loaded.args.roles.web.hooks?.postAppBoot as { holds: string[] }).holds, ["web", "api", "worker"]);
         write("[web, jobs]");
         assert.throws(() => loadDeployConfig({ cwd: dir, env: testEnv() }), (e: Error) => {
-            assert.ok(problemLines(e.message).some((l) => /:10: servers.web.hooks.post-app-boot.holds\[1\]: unknown role; roles are: web, api, worker$/.test(l)), e.message);
+            assert.ok(problemLines(e.message).some((l) => /:10: servers.web.hooks.post-app-boot.holds\[1\]: unknown role; roles are: web, api, worker \(got "jobs"\)$/.test(l)), e.message);
             return true;
         });
         fs.rmSync(dir, { recursive: true });

@@ -433,11 +433,11 @@ describe("loadDeployConfig", () => {
   - config/deploy.yml:3: retain_containers: retain_containers must keep at least 1 container (got 0)
   - config/deploy.yml:4: deploy_timeout: deploy_timeout must be more than 0 seconds (got -5)
   - config/deploy.yml:8: servers.web.hosts[0]: host must be a hostname or IP address (no user@, no :port: set ssh.user and ssh.port instead) (got "deploy@10.0.0.1")
-  - config/deploy.yml:9: servers.web.boot_after[0]: unknown role "jobz"; roles are: web
+  - config/deploy.yml:9: servers.web.boot_after[0]: unknown role; roles are: web (got "jobz")
   - config/deploy.yml:12: proxy.healthcheck.path: healthcheck.path must start with '/' (got "up")
   - config/deploy.yml:14: ssh.port: ssh.port must be between 1 and 65535 (got 70000)
   - config/deploy.yml:17: env.clear.BAD-NAME: env names are letters, digits and '_', not starting with a digit (got "BAD-NAME")
-  - config/deploy.yml:18: primary_role: "frontend" is not a role; roles are: web`,
+  - config/deploy.yml:18: primary_role: not a role; roles are: web (got "frontend")`,
             ],
             [
                 "broken-boot-cycle",
@@ -448,8 +448,8 @@ describe("loadDeployConfig", () => {
                 "broken-roles",
                 `Invalid config/deploy.yml:
   - config/deploy.yml:7: servers.web.hosts[1]: one host per list item, as "host: tag" or "host: [tags]" (found 2 keys)
-  - config/deploy.yml:10: servers.web.labels.service: destination, role and service are reserved labels: pulumi-kamal sets them
-  - config/deploy.yml:12: servers.web.options.restart: should be no, always, unless-stopped, on-failure or on-failure:N (write "no" in quotes to disable restarts)
+  - config/deploy.yml:10: servers.web.labels.service: destination, role and service are reserved labels: pulumi-kamal sets them; remove this label
+  - config/deploy.yml:12: servers.web.options.restart: should be no, always, unless-stopped, on-failure or on-failure:N (write "no" in quotes to disable restarts) (got "sometimes")
   - config/deploy.yml:14: servers.web.env.tags: tags are only allowed in the root env
   - config/deploy.yml:18: servers.web.hooks.pre-app-boot: unknown key; did you mean "post-app-boot"?
   - config/deploy.yml:19: servers.web.hooks.post-app-boot.command: is required
