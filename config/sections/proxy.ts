@@ -98,7 +98,8 @@ export function checkSsl(app: unknown, ctx: z.RefinementCtx): void {
         const p = own ? { ...root, ...own } : root;
         if (own) replaceHosts(p!, own);
         if (p?.ssl !== true) continue;
-        if (!p.host && !p.hosts) problem(ctx, [...(own ? ["roles", name, "proxy"] : ["proxy"]), "ssl"], NEEDS_HOST);
+        // Without settings of its own the role uses the app's, reported above.
+        if (own && !p.host && !p.hosts) problem(ctx, ["roles", name, "proxy", "ssl"], NEEDS_HOST);
         const names = Array.isArray(p.hosts) ? p.hosts : p.host ? [p.host] : [];
         for (const h of names) if (typeof h === "string") (sslHosts[h] ??= []).push(name);
         const hosts = Array.isArray(role.hosts) ? role.hosts.length : 0;
