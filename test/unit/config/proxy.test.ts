@@ -1,17 +1,54 @@
-/**
- * Rules deploy.yml had alone before they moved into the schema: the
- * TypeScript API now rejects the same input, naming the field path, the value
- * (when the path does not) and the fix; deploy.yml says the same at its line.
- */
+/** config/sections/proxy.ts: proxy settings, which roles are proxied, the merge of a role's settings over the app's, and the SSL rules. */
 import assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { KamalApp } from "../../../components/KamalApp";
+import { proxyTarget, roleProxy } from "../../../config/resolve";
+import { isProxied, primaryRoleOf } from "../../../config/schema";
 import { KamalConfigError, parseAppConfig } from "../../../config/validate";
 import { minimal, problems, yamlProblems } from "./helpers";
 
 const head = ["service: app", "image: registry.example.com/app:v1"];
 
-describe("rules once in the schema, for TypeScript and deploy.yml", () => {
+describe("proxy", () => {
+    it("proxy.host and proxy.hosts together", () => {
+        const p = problems(minimal({ proxy: { host: "a.example.com", hosts: ["b.example.com"] } }));
+        assert.ok(p[0].startsWith("proxy: set proxy.host or proxy.hosts, not both (got "), p[0]);
+    });
+
+    describe("isProxied and primary role", () => {
+        const app = parseAppConfig("demo", minimal({
+            roles: {
+                web: { hosts: ["a"] },
+                jobs: { hosts: ["b"] },
+                api: { hosts: ["c"], proxy: true },
+                admin: { hosts: ["d"], proxy: { pathPrefix: "/admin" } },
+                off: { hosts: ["e"], proxy: false },
+            },
+        }));
+
+        it("the primary role is proxied by default, others only when they say so", () => {
+            assert.equal(isProxied(app, "web"), true);
+            assert.equal(isProxied(app, "jobs"), false);
+            assert.equal(isProxied(app, "api"), true);
+            assert.equal(isProxied(app, "admin"), true);
+            assert.equal(isProxied(app, "off"), false);
+            assert.equal(roleProxy(app, "jobs"), undefined);
+            assert.equal(proxyTarget(app, "jobs"), undefined);
+        });
+
+        it("the primary role can opt out", () => {
+            const noProxy = parseAppConfig("demo", minimal({ roles: { web: { hosts: ["a"], proxy: false } } }));
+            assert.equal(isProxied(noProxy, "web"), false);
+        });
+
+        it("without a web role the first role is primary", () => {
+            const app2 = parseAppConfig("demo", minimal({ roles: { api: { hosts: ["a"] }, jobs: { hosts: ["b"] } } }));
+            assert.equal(primaryRoleOf(app2), "api");
+            assert.equal(isProxied(app2, "api"), true);
+            assert.equal(isProxied(app2, "jobs"), false);
+        });
+    });
+
     it("ssl: true needs proxy.host or proxy.hosts (app proxy)", () => {
         const fix = "ssl: true needs proxy.host or proxy.hosts: Let's Encrypt certifies named hosts";
         assert.deepEqual(problems(minimal({ proxy: { ssl: true } })), [`proxy.ssl: ${fix}`]);
@@ -43,26 +80,6 @@ describe("rules once in the schema, for TypeScript and deploy.yml", () => {
             [`config/deploy.yml:5: servers.api: ${message}`]);
     });
 
-    it("destination, role and service are reserved labels, at the app and on a role", () => {
-        const fix = "destination, role and service are reserved labels: pulumi-kamal sets them; remove this label";
-        assert.deepEqual(problems(minimal({ labels: { role: "x", team: "a" }, roles: { web: { hosts: ["a"], labels: { service: "y" } } } })),
-            [`roles.web.labels.service: ${fix}`, `labels.role: ${fix}`]);
-        assert.deepEqual(yamlProblems([...head, "servers:", "  web:", "    hosts: [a]", "    labels:", "      destination: x", "labels:", "  team: a"]),
-            [`config/deploy.yml:7: servers.web.labels.destination: ${fix}`]);
-    });
-
-    it("options.restart is a Docker restart policy", () => {
-        const fix = 'should be no, always, unless-stopped, on-failure or on-failure:N (write "no" in quotes to disable restarts)';
-        assert.deepEqual(problems(minimal({ roles: { web: { hosts: ["a"], options: { restart: "sometimes" } } } })), [`roles.web.options.restart: ${fix} (got "sometimes")`]);
-        assert.deepEqual(problems(minimal({ roles: { web: { hosts: ["a"], options: { restart: false } } } })), [`roles.web.options.restart: ${fix} (got false)`]);
-        for (const ok of ["no", "always", "unless-stopped", "on-failure", "on-failure:3"]) {
-            assert.doesNotThrow(() => parseAppConfig("demo", minimal({ roles: { web: { hosts: ["a"], options: { restart: ok } } } })), ok);
-        }
-        // YAML's bare no is false: the hint says to quote it.
-        assert.deepEqual(yamlProblems([...head, "servers:", "  web:", "    hosts: [a]", "    options:", "      restart: no"]),
-            [`config/deploy.yml:7: servers.web.options.restart: ${fix} (got false)`]);
-    });
-
     it("new KamalApp throws these before any resource exists", () => {
         assert.throws(() => new KamalApp("ssl", minimal({ proxy: { ssl: true } })),
             (e: unknown) => e instanceof KamalConfigError && /KamalApp "ssl" configuration:\n {2}- proxy\.ssl: ssl: true needs proxy\.host/.test(e.message));
@@ -73,17 +90,5 @@ describe("rules once in the schema, for TypeScript and deploy.yml", () => {
             ['roles.web.proxy: set proxy.host or proxy.hosts, not both (got {"host":"a.example","hosts":["b.example"]})']);
         assert.deepEqual(yamlProblems([...head, "servers:", "  web:", "    hosts: [a]", "    proxy:", "      host: a.example", "      hosts: [b.example]"]),
             ['config/deploy.yml:6: servers.web.proxy: set proxy.host or proxy.hosts, not both (got {"host":"a.example","hosts":["b.example"]})']);
-    });
-
-    it("a bad role name keeps its role: the rules across roles still see it", () => {
-        const p = problems(minimal({ primaryRole: "Web", roles: { Web: { hosts: ["a"] }, jobs: { hosts: ["b"], hooks: { postAppBoot: { command: "x", when: "paused" } } } } }));
-        assert.equal(p.length, 2, p.join("\n"));
-        assert.match(p[0], /^roles\.Web: role name must be lowercase/);
-        assert.match(p[1], /^roles\.jobs\.hooks\.postAppBoot\.when: "paused" holds kamal-proxy traffic, but role "jobs" is not behind kamal-proxy/);
-    });
-
-    it("cross-field rules are reported with the other problems, not after they are fixed", () => {
-        const p = problems(minimal({ deployTimeout: -1, proxy: { ssl: true }, roles: { web: { hosts: ["a"], bootAfter: ["nope"] } } }));
-        assert.deepEqual(p.map((l) => l.split(":")[0]).sort(), ["deployTimeout", "proxy.ssl", "roles.web.bootAfter[0]"]);
     });
 });
