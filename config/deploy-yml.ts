@@ -2,8 +2,11 @@
  * Kamal's `config/deploy.yml` (plus `config/deploy.DEST.yml` and the
  * `.kamal/secrets*` files) turned into validated KamalApp arguments.
  *
- * Everything is checked before any host is touched, and every problem is
- * reported at once, each as `file:line: key.path: what is wrong`.
+ * This file only reads the files (ERB, YAML with line numbers, secrets),
+ * hands each root key to its section (config/sections/), and runs the one
+ * schema (config/schema.ts) over the result. Everything is checked before any
+ * host is touched, and every problem is reported at once, each as
+ * `file:line: key.path: what is wrong`.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -72,7 +75,6 @@ const ROOT: KeySpec = {
     },
     extensions: true,
 };
-
 
 /**
  * Load `config/deploy.yml` (and the destination's file and secrets) into
