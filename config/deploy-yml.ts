@@ -29,7 +29,7 @@ import { KamalConfigError } from "./validate";
 import { deepMerge, MapNode, parseYamlTree, TreeNode } from "./yaml-tree";
 
 export { closest, didYouMean } from "./suggest";
-export { yamlWords } from "./sections/reader";
+export { yamlWords } from "./yaml-keys";
 
 export interface LoadOptions {
     /** The deploy file, relative to `cwd`. Default `config/deploy.yml`. */

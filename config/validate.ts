@@ -1,6 +1,7 @@
 /** Turns zod's issues into one error that names every bad field, its value and the fix. */
 import { z } from "zod";
-import { formatPath, issueText } from "./issues";
+import { formatPath } from "./format";
+import { issueText } from "./issues";
 import { appSchema } from "./schema";
 import type { KamalAppConfig } from "./types";
 

@@ -5,9 +5,11 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
-import { describeValue, formatPath, issueText } from "../issues";
+import { describeValue, formatPath } from "../format";
+import { issueText } from "../issues";
 import type { Env, SecretStore } from "../secrets";
 import { didYouMean } from "../suggest";
+import { toYamlKey, yamlWords } from "../yaml-keys";
 import { Origin, plain, TreeNode } from "../yaml-tree";
 
 export type Path = (string | number)[];
@@ -232,11 +234,6 @@ export class Reader {
     }
 }
 
-/** The schema's messages name fields in camelCase (`deployTimeout`): say the deploy.yml key (`deploy_timeout`). */
-export function yamlWords(message: string): string {
-    return message.replace(/\b[a-z]+(?:[A-Z][a-z0-9]*)+\b/g, (word) => String(toYamlKey(word)));
-}
-
 export function lines(problems: Problem[], fileOrder: string[]): string[] {
     const rank = (p: Problem) => {
         if (!p.origin) return [fileOrder.length + 1, 0];
@@ -262,12 +259,3 @@ export function lines(problems: Problem[], fileOrder: string[]): string[] {
 export function startsWith(p: Path, prefix: Path): boolean {
     return prefix.length <= p.length && prefix.every((k, i) => p[i] === k);
 }
-
-const YAML_KEYS: Record<string, string> = { roles: "servers", postAppBoot: "post-app-boot", keyPath: "keys", privateKey: "key_data", proxyPorts: "proxy.run", proxyImage: "proxy.run" };
-
-export function toYamlKey(k: string | number): string | number {
-    if (typeof k === "number") return k;
-    return YAML_KEYS[k] ?? k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-}
-
-
