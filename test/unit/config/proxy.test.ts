@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { KamalApp } from "../../../components/KamalApp";
 import { proxyTarget, roleProxy } from "../../../config/resolve";
-import { isProxied, primaryRoleOf } from "../../../config/schema";
+import { isProxied, mergeProxy, primaryRoleOf, replaceHosts } from "../../../config/schema";
 import { KamalConfigError, parseAppConfig } from "../../../config/validate";
 import { minimal, problems, yamlProblems } from "./helpers";
 
@@ -90,5 +90,19 @@ describe("proxy", () => {
             ['roles.web.proxy: set proxy.host or proxy.hosts, not both (got {"host":"a.example","hosts":["b.example"]})']);
         assert.deepEqual(yamlProblems([...head, "servers:", "  web:", "    hosts: [a]", "    proxy:", "      host: a.example", "      hosts: [b.example]"]),
             ['config/deploy.yml:6: servers.web.proxy: set proxy.host or proxy.hosts, not both (got {"host":"a.example","hosts":["b.example"]})']);
+    });
+
+    it("replaceHosts: a role's host replaces the app's hosts and the other way round; both set are left for the schema to reject", () => {
+        const merge = (app: object, role: object) => {
+            const merged: Record<string, unknown> = { ...app, ...role };
+            replaceHosts(merged, role);
+            return merged;
+        };
+        assert.deepEqual(merge({ hosts: ["a"] }, { host: "b" }), { host: "b" });
+        assert.deepEqual(merge({ host: "a" }, { hosts: ["b"] }), { hosts: ["b"] });
+        assert.deepEqual(merge({ host: "a" }, { appPort: 3000 }), { host: "a", appPort: 3000 });
+        assert.deepEqual(merge({ hosts: ["a"] }, { host: "b", hosts: ["c"] }), { host: "b", hosts: ["c"] });
+        assert.deepEqual(mergeProxy({ hosts: ["a"] }, { host: "b" }).host, "b");
+        assert.equal(mergeProxy({ hosts: ["a"] }, { host: "b" }).hosts, undefined);
     });
 });

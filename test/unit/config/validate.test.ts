@@ -1,5 +1,9 @@
 /** config/validate.ts and config/issues.ts: one error naming every bad field, its value and the fix. */
 import assert from "node:assert/strict";
+import * as pulumi from "@pulumi/pulumi";
+import type { z } from "zod";
+import { describeValue } from "../../../config/format";
+import { issueText } from "../../../config/issues";
 import { formatPath, KamalConfigError, parseAppConfig } from "../../../config/validate";
 import { minimal, problems } from "./helpers";
 
@@ -51,5 +55,21 @@ describe("parseAppConfig errors", () => {
         assert.equal(formatPath(["roles", "web", "hosts", 0, "host"]), "roles.web.hosts[0].host");
         assert.equal(formatPath([0]), "[0]");
         assert.equal(formatPath([]), "");
+    });
+
+    it("never shows a Pulumi value (a secret) in a message: TypeScript and deploy.yml share one formatter", () => {
+        const [p] = problems(minimal({ proxy: { host: pulumi.secret("secret.example"), hosts: ["b.example"] } }));
+        assert.equal(p, 'proxy: set proxy.host or proxy.hosts, not both (got {"host":"[secret]","hosts":["b.example"]})');
+        assert.ok(!p.includes("secret.example"), p);
+        assert.equal(describeValue(pulumi.output("x")), '"[secret]"');
+        assert.equal(describeValue(undefined), "nothing");
+    });
+
+    it("a rule of ours shows a value only when it passes one", () => {
+        const issue = (input: unknown) => ({ code: "custom", path: [], message: "m", input }) as z.core.$ZodIssue;
+        assert.equal(issueText(issue("v")), 'm (got "v")');
+        assert.equal(issueText(issue(undefined)), "m");
+        assert.equal(issueText({ code: "invalid_type", expected: "string", path: [], message: "m", input: undefined } as z.core.$ZodIssue), "m (got nothing)");
+        assert.equal(issueText(issue("v"), (m) => m.toUpperCase()), 'M (got "v")');
     });
 });
