@@ -9,6 +9,7 @@ import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation"
 import { KamalApp } from "../components/KamalApp";
 import { loadDeployConfig, LoadedDeployConfig } from "../config/deploy-yml";
 import { KamalConfigError } from "../config/validate";
+import { projectRoot } from "../config/project";
 import { EXIT } from "./exit";
 
 export type Command = "deploy" | "preview" | "refresh" | "destroy";
@@ -78,9 +79,7 @@ export function findProject(cwd: string, configFile?: string): Project {
     if (configFile !== undefined) {
         const file = path.resolve(cwd, configFile);
         if (!fs.existsSync(file)) throw new UsageError(`${configFile}: configuration file not found`);
-        // As the loader: the project root holds config/, else it is the current directory.
-        const root = path.basename(path.dirname(file)) === "config" ? path.dirname(path.dirname(file)) : cwd;
-        return { root, file };
+        return { root: projectRoot(file, cwd), file };
     }
     for (let dir = path.resolve(cwd); ; dir = path.dirname(dir)) {
         const file = path.join(dir, "config", "deploy.yml");

@@ -4,5 +4,5 @@
 # source maps can slip into the tarball.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-rm -rf dist/index.* dist/provider dist/components dist/config dist/cli
+rm -rf dist/index.* dist/common dist/provider dist/components dist/config dist/cli
 npx tsc -p tsconfig.build.json

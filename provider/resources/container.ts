@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import * as docker from "../commands/docker";
 import { absoluteImage, containerHostname, TAG } from "../commands/kamal";
-import { IMAGE_REF } from "../../config/schema";
+import { IMAGE_REF } from "../../common/image";
 import {
     envFilePath, Health, inspect, listRole, prepareHost, Registry, sameContainer, startContainer, waitHealthy, writeEnvFile,
 } from "../operations";

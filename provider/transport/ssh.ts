@@ -1,11 +1,11 @@
 import { readFileSync } from "node:fs";
-import { homedir } from "node:os";
 import { Config, NodeSSH } from "node-ssh";
 import type { Argv } from "../commands/docker";
 import { join } from "../commands/shell";
 import { traced } from "../trace";
 import { commandBound, CONNECT_TIMEOUT_MS, KEEPALIVE_COUNT_MAX, KEEPALIVE_INTERVAL_MS, SilentHost, stepName, withTimeout } from "./bounds";
 import { checkKnownHosts, fingerprint } from "./hostkeys";
+import { expandHome } from "../../common/home";
 import { ExecOptions, ExecResult, Transport, TransportError } from "./types";
 
 /** How to reach a host over SSH; resolved from the app's `ssh` settings. */
@@ -21,8 +21,6 @@ export interface SshTarget {
     knownHosts?: string;
     hostKeys?: Record<string, string>;
 }
-
-const expandHome = (p: string) => (p.startsWith("~/") ? `${homedir()}${p.slice(1)}` : p);
 
 /** Builds ssh2's hostVerifier; remembers why a key was refused so the error can say it. */
 function hostVerifier(target: SshTarget, refusal: { reason?: string }) {

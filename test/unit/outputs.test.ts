@@ -68,7 +68,8 @@ describe("outputs: KamalApp's typed outputs", function () {
     useMocks();
     it("version, urls, url, containers per host and hook runs resolve and are registered on the component", async function () {
         const app = new KamalApp("shop", base({
-            proxy: { host: pulumi.output("shop.example.com"), ssl: true },
+            // A certificate, not Let's Encrypt (ssl: true allows one host per role): https all the same.
+            proxy: { host: pulumi.output("shop.example.com"), ssl: { certificatePem: pulumi.secret("CERT"), privateKeyPem: pulumi.secret("KEY") } },
             roles: {
                 web: { hosts: ["10.0.0.1", "10.0.0.2"], hooks: { postAppBoot: "bin/migrate" } },
                 worker: { hosts: ["10.0.0.3"] },

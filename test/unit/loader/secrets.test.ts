@@ -3,8 +3,9 @@ import assert from "node:assert/strict";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
 import { CommandRunner, parseDotenv, SecretStore, shellEscape, shellSplit } from "../../../config/secrets";
-import { reveal, secret } from "./helpers";
+import { fixture, load, reveal, secret, testEnv } from "./helpers";
 
 /** A runner that records commands and answers from a table. */
 function fakeRunner(answers: Record<string, string | { error: string }> = {}) {
@@ -181,5 +182,55 @@ describe("SecretStore", () => {
         assert.deepEqual(s.get("BAD"), { reported: true });
         assert.deepEqual(s.get("OK").hasOwnProperty("value"), true);
         assert.deepEqual(s.problems, [{ file: ".kamal/secrets", line: 2, message: "BAD: its $(...) command exited with status 127" }]);
+    });
+});
+
+describe("loadDeployConfig", () => {
+    describe("secrets", () => {
+        const env = testEnv({ PATH: `${fixture("secrets")}/bin:${process.env.PATH}`, PK_TEST_USER: "alice" });
+
+        it("reads Kamal's dotenv format, runs $(commands) and kamal secrets, and makes every value a Pulumi secret", async () => {
+            const loaded = load("secrets", { env, secrets: { GIVEN: "from-option" } });
+            assert.deepEqual(await reveal(loaded.args.env), {
+                secret: {
+                    UNQUOTED: secret("plain value"),
+                    SINGLE: secret("single $NOT_EXPANDED $(not run) \\n"),
+                    DOUBLE: secret('double "quoted" with\nnewline'),
+                    MULTILINE: secret("first line\nsecond line"),
+                    EXPORTED: secret("exported"),
+                    FROM_ENV: secret("alice"),
+                    BRACED: secret("alice-suffix"),
+                    COMMAND: secret("from alice"),
+                    NESTED: secret("nested"),
+                    ESCAPED_DOLLAR: secret("$PK_TEST_USER"),
+                    ESCAPED_COMMAND: secret("$(echo not run)"),
+                    SELF_REFERENCE: secret("plain value!"),
+                    EMPTY: secret(""),
+                    COLON_SEPARATED: secret("colon value"),
+                    FROM_VAULT: secret('vault value with spaces, "quotes" & symbols'),
+                    // The secrets option wins over the files.
+                    GIVEN: secret("from-option"),
+                    // NAME:SECRET reads the secret SECRET into NAME.
+                    ALIASED: secret('vault value with spaces, "quotes" & symbols'),
+                },
+            });
+        });
+
+        it("wraps secrets given as options (plain or Outputs) in Pulumi secrets; no secrets file is needed", async () => {
+            const loaded = load("broken-no-secrets-file", { secrets: { DB_PASSWORD: pulumi.output("from-an-output") } });
+            assert.deepEqual(await reveal(loaded.args.env), { secret: { DB_PASSWORD: secret("from-an-output") } });
+        });
+
+        it("reads secrets_path-common and secrets_path", async () => {
+            const loaded = load("secrets-path");
+            assert.deepEqual(await reveal(loaded.args.env), {
+                secret: { COMMON: secret("from-deploy-secrets-common"), MAIN: secret("from-deploy-secrets") },
+            });
+        });
+
+        it("does not read the files (nor run their commands) when the option has every secret", async () => {
+            const loaded = load("broken-secret-commands", { secrets: { DB_PASSWORD: "a", FROM_VAULT: "b", OK: "c" } });
+            assert.deepEqual(await reveal(loaded.args.env), { secret: { DB_PASSWORD: secret("a"), FROM_VAULT: secret("b"), OK: secret("c") } });
+        });
     });
 });

@@ -5,8 +5,8 @@
  */
 import assert from "node:assert/strict";
 import type { z } from "zod";
-import { appSchema, hookObjectSchema, ParsedApp, ParsedAppInput } from "../../config/schema";
-import type { HookArgs, HookConfig, KamalAppArgs, KamalAppConfig, RoleArgs } from "../../config/types";
+import { appSchema, hookObjectSchema, ParsedApp, ParsedAppInput } from "../../../config/schema";
+import type { HookArgs, HookConfig, KamalAppArgs, KamalAppConfig, RoleArgs } from "../../../config/types";
 
 /** true when A is assignable to B. */
 type Assignable<A, B> = [A] extends [B] ? true : false;
