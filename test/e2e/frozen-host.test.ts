@@ -6,7 +6,7 @@
  * a deploy of web on two hosts with a `paused` hook.
  */
 import * as assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
+import { ChildProcess, execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as http from "node:http";
 import * as pulumi from "@pulumi/pulumi";
@@ -50,12 +50,19 @@ describe("a frozen host fails the deploy within the documented bound (issue 11 Â
             drainTimeout: 1,
         });
     };
+    let safetyThaw: ChildProcess | undefined;
     const freeze = () => {
         execFileSync("docker", ["pause", frozen]);
         // The test bed is shared: should this process die while the host is frozen, it thaws anyway.
-        spawn("sh", ["-c", `sleep 240; docker unpause ${frozen} >/dev/null 2>&1`], { detached: true, stdio: "ignore" }).unref();
+        safetyThaw = spawn("sh", ["-c", `sleep 240; docker unpause ${frozen} >/dev/null 2>&1`], { detached: true, stdio: "ignore" });
+        safetyThaw.unref();
     };
-    const thaw = () => { try { execFileSync("docker", ["unpause", frozen], { stdio: "ignore" }); } catch { /* not paused */ } };
+    const thaw = () => {
+        // A later test's freeze must not be undone by this one's timer.
+        if (safetyThaw?.pid) { try { process.kill(-safetyThaw.pid, "SIGKILL"); } catch { /* already ended */ } }
+        safetyThaw = undefined;
+        try { execFileSync("docker", ["unpause", frozen], { stdio: "ignore" }); } catch { /* not paused */ }
+    };
     const proxyList = (host: string) => onHost(tb, host, "docker exec kamal-proxy kamal-proxy list");
     const lockHeld = () => onHost(tb, h1, `test -d ${LOCK} && echo held || echo free`).trim() === "held";
 
@@ -156,6 +163,17 @@ describe("a frozen host fails the deploy within the documented bound (issue 11 Â
         try {
             await upFrozenAt("mid-hook", hookRunning);
             // The migration ran: the host that answers stays on the code that matches it.
+            await assertOtherHostIntact("v3");
+        } finally {
+            thaw();
+        }
+        await assertConverges();
+    });
+
+    it("frozen just after its route was paused, before the switch: fails; the first host is back on the old version, resumed", async function () {
+        wanted = { version: "v1", hook: "sleep 3" };
+        try {
+            await upFrozenAt("after the pause", (output) => output.includes(`[web@${h2}] paused frozen-web`), 20);
             await assertOtherHostIntact("v3");
         } finally {
             thaw();
