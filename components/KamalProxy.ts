@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { LockSpec } from "../provider/lock";
+import type { LockSpec } from "../provider/effects/lock";
 import type { SshTarget } from "../provider/transport";
-import { ProxyInstance } from "./resources";
+import { ProxyContainer } from "./resources";
 
 export interface KamalProxyArgs {
     connection: pulumi.Input<SshTarget>;
@@ -15,11 +15,11 @@ export interface KamalProxyArgs {
 
 /** kamal-proxy on one host, on the `kamal` network: started when absent, adopted when running. */
 export class KamalProxy extends pulumi.ComponentResource {
-    readonly instance: ProxyInstance;
+    readonly instance: ProxyContainer;
 
     constructor(name: string, args: KamalProxyArgs, opts?: pulumi.ComponentResourceOptions) {
         super("pulumi-kamal:index:KamalProxy", name, {}, opts);
-        this.instance = new ProxyInstance(name, {
+        this.instance = new ProxyContainer(name, {
             connection: args.connection,
             image: args.image ?? "basecamp/kamal-proxy:v0.9.2",
             httpPort: args.httpPort ?? 80,

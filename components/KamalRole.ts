@@ -2,12 +2,12 @@ import * as pulumi from "@pulumi/pulumi";
 import {
     bootGroups, hostEntry, hostKey, proxyTarget, readErrorPages, roleCertificate, roleCmd, roleEnv, roleHealth, roleLabels, roleLogging, roleStopTimeout,
     roleVolumes, versionOf,
-} from "../config/resolve";
+} from "./inputs";
 import { absoluteImage } from "../provider/commands/kamal";
 import type { KamalAppConfig } from "../config/types";
 import { hookHosts } from "../provider/commands/hook";
-import type { HeldRole, HookTarget } from "../provider/resources/hook";
-import type { LockSpec } from "../provider/lock";
+import type { HeldRole, HookTarget } from "../provider/resources/role-hook";
+import type { LockSpec } from "../provider/effects/lock";
 import { connectionTo } from "./connection";
 import { RoleContainer, RoleHook, TrafficSwitch } from "./resources";
 

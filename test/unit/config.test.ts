@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import {
     hostEntry, hostKey, proxyServiceName, proxyTarget, roleCmd, roleEnv, roleHealth, roleLabels, roleProxy,
     roleVolumes, versionOf,
-} from "../../config/resolve";
+} from "../../components/inputs";
 import { bootOrder, isProxied, KamalAppInput, primaryRoleOf } from "../../config/schema";
 import { formatPath, KamalConfigError, parseAppConfig } from "../../config/validate";
 import { problems } from "./loader/helpers";

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { roleLogging, roleStopTimeout } from "../../config/resolve";
+import { roleLogging, roleStopTimeout } from "../../components/inputs";
 import { parseAppConfig } from "../../config/validate";
 import * as docker from "../../provider/commands/docker";
 import * as kamal from "../../provider/commands/kamal";
