@@ -360,6 +360,11 @@ describe("docker commands", () => {
 });
 
 describe("kamal-proxy commands", () => {
+    it("upstream: the container's short ID and the app port, whatever the ID's length", () => {
+        assert.equal(proxy.upstream("0123456789abcdef".repeat(4), 3000), "0123456789ab:3000");
+        assert.equal(proxy.upstream("0123456789ab", 80), "0123456789ab:80");
+    });
+
     const target: proxy.DeployTarget = {
         service: "app-web",
         target: "0123456789ab:3000",

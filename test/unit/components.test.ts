@@ -213,6 +213,7 @@ describe("KamalApp wiring", function () {
             assert.equal(hook.when, "before-traffic");
             assert.equal(hook.runOn, "primary");
             assert.equal(hook.timeout, 300);
+            assert.equal(hook.stage, "post-app-boot", "the stage names the hook in its id and messages");
             assert.deepEqual(reveal(hook.targets).map((t: any) => t.connection.host), ["h1"]);
             assert.deepEqual(hook.runsOn, ["h1"], "preview shows where it runs, in the clear");
             assert.deepEqual(depsOf("RoleHook", "demo-web-post-app-boot"), ["RoleContainer::demo-web-h1"]);

@@ -21,6 +21,15 @@ describe("Kamal layout builders", () => {
         assert.equal(kamal.latestImage("dhh/app:999", "staging"), "dhh/app:latest-staging");
     });
 
+    it("KAMAL_* env, as Kamal hands it to containers and hooks: KAMAL_DESTINATION only with a destination", () => {
+        const who = { service: "app", role: "web", version: "v2", host: "h1", containerName: "app-web-v2" };
+        assert.deepEqual(kamal.kamalEnv(who), {
+            KAMAL_SERVICE: "app", KAMAL_ROLE: "web", KAMAL_HOST: "h1", KAMAL_VERSION: "v2", KAMAL_CONTAINER_NAME: "app-web-v2",
+        });
+        assert.equal(kamal.kamalEnv({ ...who, destination: "staging" }).KAMAL_DESTINATION, "staging");
+        assert.ok(!("KAMAL_DESTINATION" in kamal.kamalEnv({ ...who, destination: "" })));
+    });
+
     it("hostname: the host's first 51 characters, no trailing dot, then 12 hex digits", () => {
         assert.equal(kamal.containerHostname("1.1.1.1", "0123456789ab"), "1.1.1.1-0123456789ab");
         const long = `${"a".repeat(50)}.example.com`;

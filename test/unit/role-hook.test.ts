@@ -130,6 +130,17 @@ describe("roleHookProvider", () => {
             assert.deepEqual(h1.calls.at(-1)!.argv, docker.stop(ID1, 10));
         });
 
+        it("names its stage in its id, progress lines and errors (states without one hold post-app-boot hooks)", async () => {
+            use(hookHost("h1", ID1), hookHost("h2", ID2));
+            const { id } = await roleHookProvider.create(inputs({ stage: "post-app-boot" }));
+            assert.match(id, /^app-web-post-app-boot-[0-9a-f]{8}$/);
+            const h1 = hookHost("h1", ID1).on(isHook, { code: 2 });
+            use(h1, hookHost("h2", ID2));
+            const lines = stderr.lines.length;
+            await assert.rejects(roleHookProvider.create(inputs({ stage: "post-deploy" })), /^HookFailedError: post-deploy hook of role "web" failed on h1: exit 2/);
+            assert.ok(stderr.lines.slice(lines).some((l) => l.startsWith("[web@h1 post-deploy] running in app-web-v2")), stderr.lines.join("\n"));
+        });
+
         it("after-traffic: a failure leaves the (already serving) container running", async () => {
             const h1 = hookHost("h1", ID1).on(isHook, { code: 1 });
             use(h1);
