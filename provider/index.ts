@@ -37,7 +37,7 @@ const current = {
 export const providers = {
     ...current,
     // Every resource's state holds its stub, and the stub names its kind
-    // (stub.ts): states written before 0.2 say Container/Proxy/Release/Hook.
+    // (stub.ts): states written by pulumi-kamal 0.1 say Container/Proxy/Release/Hook.
     // `refresh` and `destroy` of such a resource (one no longer in the
     // program) load the provider by that old name, so these must resolve.
     Container: current.RoleContainer,
