@@ -13,6 +13,6 @@ export type {
 export type { KamalAppArgs as KamalAppInput } from "./config/types";
 export type { KamalAppOutputs, HookRun } from "./components/outputs";
 /** The dynamic resources the components create, and how they reach a host. */
-export type { RoleContainer, RoleHook, TrafficSwitch, ProxyInstance } from "./components/resources";
+export type { RoleContainer, RoleHook, TrafficSwitch, ProxyContainer, ProxyInstance } from "./components/resources";
 export type { SshTarget } from "./provider/transport";
-export type { LockSpec } from "./provider/lock";
+export type { LockSpec } from "./provider/effects/lock";

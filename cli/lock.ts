@@ -7,7 +7,7 @@ import { parseArgs } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
 import { connectionTo } from "../components/connection";
 import { loadDeployConfig } from "../config/deploy-yml";
-import { hostEntry } from "../config/resolve";
+import { hostEntry } from "../components/inputs";
 import { primaryRoleOf } from "../config/schema";
 import { KamalConfigError, parseAppConfig } from "../config/validate";
 import * as lockCmd from "../provider/commands/lock";

@@ -1,9 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { loadDeployConfig, LoadOptions } from "../config/deploy-yml";
-import { hostEntry, hostKey, roleProxy, versionOf } from "../config/resolve";
+import { hostEntry, hostKey, roleProxy, versionOf } from "./inputs";
 import { heldBootOrder, heldRoles, holders, primaryRoleOf } from "../config/schema";
 import type { KamalAppArgs, KamalAppConfig } from "../config/types";
-import type { LockSpec } from "../provider/lock";
+import type { LockSpec } from "../provider/effects/lock";
 import { parseAppConfig } from "../config/validate";
 import { connectionTo } from "./connection";
 import { warnIfLocked } from "./lock-check";

@@ -1,11 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { LockSpec } from "../provider/lock";
+import type { LockSpec } from "../provider/effects/lock";
 import type { SshTarget } from "../provider/transport";
-import { ProxyInstance } from "./resources";
+import { DEFAULT_PROXY_IMAGE } from "../config/schema";
+import { ProxyContainer } from "./resources";
 
 export interface KamalProxyArgs {
     connection: pulumi.Input<SshTarget>;
-    /** Default basecamp/kamal-proxy:v0.9.2, the version Kamal 2.12 requires. */
+    /** Default `DEFAULT_PROXY_IMAGE` (basecamp/kamal-proxy:v0.9.2), the version Kamal 2.12 requires. */
     image?: string;
     httpPort?: number;
     httpsPort?: number;
@@ -15,13 +16,13 @@ export interface KamalProxyArgs {
 
 /** kamal-proxy on one host, on the `kamal` network: started when absent, adopted when running. */
 export class KamalProxy extends pulumi.ComponentResource {
-    readonly instance: ProxyInstance;
+    readonly instance: ProxyContainer;
 
     constructor(name: string, args: KamalProxyArgs, opts?: pulumi.ComponentResourceOptions) {
         super("pulumi-kamal:index:KamalProxy", name, {}, opts);
-        this.instance = new ProxyInstance(name, {
+        this.instance = new ProxyContainer(name, {
             connection: args.connection,
-            image: args.image ?? "basecamp/kamal-proxy:v0.9.2",
+            image: args.image ?? DEFAULT_PROXY_IMAGE,
             httpPort: args.httpPort ?? 80,
             httpsPort: args.httpsPort ?? 443,
             lock: args.lock,

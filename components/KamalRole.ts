@@ -2,13 +2,14 @@ import * as pulumi from "@pulumi/pulumi";
 import {
     bootGroups, hostEntry, hostKey, proxyTarget, readErrorPages, roleCertificate, roleCmd, roleEnv, roleHealth, roleLabels, roleLogging, roleStopTimeout,
     roleVolumes, versionOf,
-} from "../config/resolve";
+} from "./inputs";
 import { absoluteImage } from "../provider/commands/kamal";
 import type { KamalAppConfig } from "../config/types";
 import { hookHosts } from "../provider/commands/hook";
-import type { HeldRole, HookTarget } from "../provider/resources/hook";
-import type { LockSpec } from "../provider/lock";
+import type { HeldRole, HookTarget } from "../provider/resources/role-hook";
+import type { LockSpec } from "../provider/effects/lock";
 import { connectionTo } from "./connection";
+import { HOOK_STAGES, HookWiring, wiringOf } from "./hook-stages";
 import { RoleContainer, RoleHook, TrafficSwitch } from "./resources";
 
 export interface KamalRoleArgs {
@@ -62,9 +63,11 @@ export class KamalRole extends pulumi.ComponentResource {
         const hostInputs = cfg.hosts.map((h) => hostEntry(h).host);
         const health = roleHealth(app, role);
 
-        const hook = cfg.hooks?.postAppBoot;
+        const stage = HOOK_STAGES.postAppBoot;
+        const hook = cfg.hooks?.[stage.key];
+        const wiring = hook && wiringOf(hook);
         // A paused hook switches every host together (its own and the held roles'), so they boot together too.
-        const groups = hook?.when === "paused" || args.held ? hosts.map(() => 0) : bootGroups(hosts.length, app.boot?.limit);
+        const groups = wiring?.oneGroup || args.held ? hosts.map(() => 0) : bootGroups(hosts.length, app.boot?.limit);
         // A held role's switches wait for the holder's hook, built after this role.
         const holder: pulumi.Input<pulumi.Resource>[] = [];
         if (args.held) holder.push(new Promise<pulumi.Resource>((resolve) => { this.releaseAfter = resolve; }));
@@ -100,8 +103,8 @@ export class KamalRole extends pulumi.ComponentResource {
         const target = (i: number) => (this.targets[i] ??= pulumi.all([hosts[i].connection, this.containers[i].containerId, this.containers[i].containerName, this.containers[i].healthyAt])
             .apply(([connection, containerId, containerName, healthyAt]) => ({ connection, containerId, containerName, healthyAt })));
         const newHook = (suffix: string, targets: number[], dependsOn: pulumi.Resource[]) => {
-            const h = new RoleHook(`${name}-post-app-boot${suffix}`, {
-                service: app.service, role, destination: app.destination, version,
+            const h = new RoleHook(`${name}-${stage.name}${suffix}`, {
+                service: app.service, role, destination: app.destination, stage: stage.name, version,
                 command: hook!.command, when: hook!.when, runOn: hook!.runOn, timeout: hook!.timeout, env: hook!.env,
                 targets: pulumi.secret(pulumi.all(targets.map(target))),
                 runsOn: pulumi.all(hookHosts(hook!.runOn, targets).map((i) => hostInputs[i])),
@@ -111,8 +114,8 @@ export class KamalRole extends pulumi.ComponentResource {
                 // The containers' secret env values, masked in the hook's output and errors.
                 redact: pulumi.secret(pulumi.all(targets.map((i) => pulumi.all(roleEnv(app, role, hosts[i].tags).secret)))
                     .apply((envs) => [...new Set(envs.flatMap((e) => Object.values(e)))])),
-                ...(hook!.when === "paused" ? { held: pulumi.secret(pulumi.all(holds.map(heldRole))), holds: holds.map((r) => r.role) } : {}),
-            }, { parent: this, dependsOn: hook!.when === "paused" ? [...dependsOn, ...holds.flatMap((r) => r.containers)] : dependsOn });
+                ...(wiring!.holds ? { held: pulumi.secret(pulumi.all(holds.map(heldRole))), holds: holds.map((r) => r.role) } : {}),
+            }, { parent: this, dependsOn: wiring!.holds ? [...dependsOn, ...holds.flatMap((r) => r.containers)] : dependsOn });
             this.hooks.push(h);
             return h;
         };
@@ -139,34 +142,39 @@ export class KamalRole extends pulumi.ComponentResource {
             }, { parent: this, dependsOn: [this.containers[i], ...holder, ...dependsOn] }));
         };
 
+        /**
+         * One boot group's hooks and switches, as the mode's wiring says:
+         * which hosts each hook runs for, and whether traffic moves after or
+         * before it. Returns what the next group waits for.
+         */
+        let once: RoleHook | undefined; // the hook on the role's first host (`runs: first`), shared by every group
+        const wireHooks = (group: number[], w: HookWiring): pulumi.Resource[] => {
+            const units = w.runs === "each" ? group.map((i) => [i]) : w.runs === "together" ? [group] : once ? [] : [[0]];
+            const hookOf = new Map<number, RoleHook>();
+            const switchedFirst = new Set<number>();
+            for (const unit of units) {
+                const suffix = w.runs === "each" ? `-${hosts[unit[0]].key}` : "";
+                // before-hook: the hook waits until its hosts serve the new version; after-hook: until their containers are healthy.
+                if (w.traffic === "before-hook") unit.forEach((i) => switchedFirst.add(i));
+                const deps = unit.map((i) => (w.traffic === "before-hook" ? newSwitch(i, []) : this.containers[i]));
+                const h = newHook(suffix, unit, deps);
+                unit.forEach((i) => hookOf.set(i, h));
+                if (w.runs === "first") once = h;
+                if (w.holds) holds.forEach((r) => r.releaseAfter(h));
+            }
+            const switches = group.filter((i) => !switchedFirst.has(i)).map((i) => newSwitch(i, [hookOf.get(i) ?? once!]));
+            // Traffic before the hook: the next group also waits for the hooks (the first host's one, for every group).
+            const hooks = w.traffic === "before-hook" ? (w.runs === "first" ? [once!] : units.map((u) => hookOf.get(u[0])!)) : [];
+            return [...hooks, ...switches];
+        };
+
         // Group by group (Kamal's boot.limit): a group boots once the previous one serves.
-        let once: RoleHook | undefined; // the runOn: primary hook, on the first host
         let previous: pulumi.Resource[] = [];
         for (let g = 0; g <= Math.max(...groups); g++) {
             const group = groups.flatMap((gi, i) => (gi === g ? [i] : []));
             group.forEach((i) => newContainer(i, previous));
             group.forEach((i) => target(i));
-            const done: pulumi.Resource[] = [];
-            if (!hook) {
-                group.forEach((i) => done.push(newSwitch(i, [])));
-            } else if (hook.when === "paused") {
-                const h = newHook("", group, group.map((i) => this.containers[i]));
-                group.forEach((i) => done.push(newSwitch(i, [h])));
-                holds.forEach((r) => r.releaseAfter(h));
-            } else if (hook.runOn === "all") {
-                for (const i of group) {
-                    if (hook.when === "before-traffic") done.push(newSwitch(i, [newHook(`-${hosts[i].key}`, [i], [this.containers[i]])]));
-                    else done.push(newHook(`-${hosts[i].key}`, [i], [newSwitch(i, [])]));
-                }
-            } else if (hook.when === "before-traffic") {
-                once ??= newHook("", [0], [this.containers[0]]);
-                group.forEach((i) => done.push(newSwitch(i, [once!])));
-            } else {
-                // after-traffic once: the first host switches, the hook runs there, then the others switch.
-                if (!once) once = newHook("", [0], [newSwitch(0, [])]);
-                done.push(once, ...group.filter((i) => i !== 0).map((i) => newSwitch(i, [once!])));
-            }
-            previous = done;
+            previous = wiring ? wireHooks(group, wiring) : group.map((i) => newSwitch(i, []));
         }
 
         // Roles that boot after this one wait for its hook, or (as in Kamal) its first healthy container.

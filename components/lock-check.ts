@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { lockWarning, LockSpec } from "../provider/lock";
+import { lockWarning, LockSpec } from "../provider/effects/lock";
 import { isLocalHost } from "../provider/transport";
 import { LocalTransport } from "../provider/transport/local";
 import { SshTransport } from "../provider/transport/ssh";

@@ -1,5 +1,5 @@
 /** What a KamalApp offers other resources: pure functions from config to its outputs. */
-import type { HookRun } from "../provider/resources/hook";
+import type { HookRun } from "../provider/resources/role-hook";
 
 export type { HookRun };
 

@@ -3,10 +3,10 @@
  * installed package (see stub.ts), never serialized into state.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { containerProvider } from "./resources/container";
-import { hookProvider } from "./resources/hook";
-import { proxyProvider } from "./resources/proxy";
-import { releaseProvider } from "./resources/release";
+import { proxyContainerProvider } from "./resources/proxy-container";
+import { roleContainerProvider } from "./resources/role-container";
+import { roleHookProvider } from "./resources/role-hook";
+import { trafficSwitchProvider } from "./resources/traffic-switch";
 import { traced } from "./trace";
 
 /** Records each resource operation's span when PULUMI_KAMAL_TRACE is set (see trace.ts). */
@@ -26,13 +26,26 @@ function withTrace(kind: string, p: pulumi.dynamic.ResourceProvider): pulumi.dyn
     };
 }
 
-export const providers = {
-    Container: withTrace("container", containerProvider),
-    Proxy: withTrace("proxy", proxyProvider),
-    Release: withTrace("switch", releaseProvider),
-    Hook: withTrace("hook", hookProvider),
+/** One kind per resource, named as its class and type token (the trace keeps its short labels). */
+const current = {
+    RoleContainer: withTrace("container", roleContainerProvider),
+    ProxyContainer: withTrace("proxy", proxyContainerProvider),
+    TrafficSwitch: withTrace("switch", trafficSwitchProvider),
+    RoleHook: withTrace("hook", roleHookProvider),
 };
-export type ProviderKind = keyof typeof providers;
+
+export const providers = {
+    ...current,
+    // Every resource's state holds its stub, and the stub names its kind
+    // (stub.ts): states written by pulumi-kamal 0.1 say Container/Proxy/Release/Hook.
+    // `refresh` and `destroy` of such a resource (one no longer in the
+    // program) load the provider by that old name, so these must resolve.
+    Container: current.RoleContainer,
+    Proxy: current.ProxyContainer,
+    Release: current.TrafficSwitch,
+    Hook: current.RoleHook,
+};
+export type ProviderKind = keyof typeof current;
 
 export * as docker from "./commands/docker";
 export * as kamalProxy from "./commands/proxy";

@@ -65,7 +65,7 @@ export function parseTrace(text: string): TraceEvent[] {
 /** A transport whose commands are traced (`ssh` steps) when tracing; the same object otherwise. */
 export function tracedTransport<T extends object & { host: string; exec(argv: string[], options?: any): Promise<any> }>(t: T): T {
     if (!tracing()) return t;
-    // One wrapper per transport, so per-transport caches (operations.ts) still hit.
+    // One wrapper per transport, so per-transport caches (effects/host-setup.ts) still hit.
     let w = wrappers.get(t) as T | undefined;
     if (!w) {
         w = Object.assign(Object.create(t), {

@@ -139,3 +139,28 @@ export const cleanErrorPages = (dir: string, version: string): Argv =>
 
 /** Error page file names kamal-proxy serves (Kamal uploads `{4??,5??}.html`). */
 export const ERROR_PAGE = /^[45]\d\d\.html$/;
+
+/** Who a container or hook is: the names Kamal hands to them. */
+export interface KamalIdentity {
+    service: string;
+    role: string;
+    destination?: string;
+    version: string;
+    host: string;
+    containerName: string;
+}
+
+/**
+ * The KAMAL_* env a role's containers and its hooks see, as Kamal sets it
+ * (KAMAL_DESTINATION only with a destination). The one place these names live.
+ */
+export function kamalEnv(i: KamalIdentity): Record<string, string> {
+    return {
+        KAMAL_SERVICE: i.service,
+        KAMAL_ROLE: i.role,
+        KAMAL_HOST: i.host,
+        KAMAL_VERSION: i.version,
+        KAMAL_CONTAINER_NAME: i.containerName,
+        ...(i.destination ? { KAMAL_DESTINATION: i.destination } : {}),
+    };
+}

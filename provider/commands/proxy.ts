@@ -17,6 +17,13 @@ export interface ProxyRunSpec {
 /** Where Kamal keeps kamal-proxy's per-app files, relative to the SSH user's home, and where the proxy sees them. */
 export const APPS_CONFIG_DIR = ".kamal/proxy/apps-config";
 export const APPS_CONFIG_MOUNT = "/home/kamal-proxy/.apps-config";
+/**
+ * What kamal-proxy routes a role to: the container's short ID and the app's
+ * port (`docker run --network kamal` makes the ID a resolvable name). Health
+ * checks, switches, watchdog rollbacks and drift reads all compare this form.
+ */
+export const upstream = (containerId: string, appPort: number): string => `${containerId.slice(0, 12)}:${appPort}`;
+
 /** The oldest kamal-proxy Kamal 2.12 drives. */
 export const MINIMUM_PROXY_VERSION = "v0.9.2";
 
@@ -139,4 +146,26 @@ export function olderThanMinimum(image: string): boolean {
     const [a, b, c] = tag.slice(1).map(Number);
     const [x, y, z] = MINIMUM_PROXY_VERSION.slice(1).split(".").map(Number);
     return a !== x ? a < x : b !== y ? b < y : c < z;
+}
+
+/** One row of `kamal-proxy list` for a service, or undefined when the route is missing. */
+export interface Route {
+    host: string;
+    path: string;
+    target: string;
+    state: string;
+    tls: boolean;
+}
+
+/** Parses `kamal-proxy list`: every cell is wrapped in ANSI styling, so empty cells survive. */
+export function parseProxyList(stdout: string): Record<string, Route> {
+    const routes: Record<string, Route> = {};
+    for (const line of stdout.split("\n").slice(1)) {
+        const cells = [...line.matchAll(/\x1b\[[0-9;]*m(.*?)\x1b\[0m/g)].map((m) => m[1]);
+        const fields = cells.length >= 6 ? cells : line.trim().split(/\s{2,}/);
+        if (fields.length < 6 || !fields[0]) continue;
+        const [service, host, path, target, state, tls] = fields;
+        routes[service] = { host, path, target, state, tls: tls === "yes" };
+    }
+    return routes;
 }

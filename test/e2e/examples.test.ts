@@ -111,7 +111,7 @@ describe("examples/ as a Pulumi user runs them: packed package, Pulumi CLI", fun
             await user.ok(app, ["config", "set", "--secret", "registryPassword", tb.registryPassword ?? "unused"]);
             await user.ok(app, ["config", "set", "--secret", "apiToken", SECRET]);
             const preview = await user.ok(app, ["preview", "--diff"]);
-            assert.match(preview, /\+ pulumi-nodejs:dynamic\/kamal:PostAppBootHook: \(create\)\n\s+\[urn=\S+::web-worker-web-post-app-boot\]/);
+            assert.match(preview, /\+ pulumi-nodejs:dynamic\/kamal:RoleHook: \(create\)\n\s+\[urn=\S+::web-worker-web-post-app-boot\]/);
             assert.match(preview, /command\s*: "\/app\/bin\/migrate"/);
             assert.match(preview, new RegExp(`runsOn\\s*: \\[\\s*\\[0\\]: "${esc(h1)}"\\s*\\]`));
             assert.ok(!preview.includes(SECRET), "the app secret shows in the preview");
@@ -134,7 +134,7 @@ describe("examples/ as a Pulumi user runs them: packed package, Pulumi CLI", fun
             const index = path.join(app, "index.ts");
             fs.writeFileSync(index, fs.readFileSync(index, "utf8").replace(`command: "/app/bin/migrate"`, `command: "/app/bin/migrate 2"`));
             const preview = await user.ok(app, ["preview", "--diff"]);
-            assert.match(preview, /\+-pulumi-nodejs:dynamic\/kamal:PostAppBootHook: \(replace\)/);
+            assert.match(preview, /\+-pulumi-nodejs:dynamic\/kamal:RoleHook: \(replace\)/);
             assert.match(preview, /~ command\s*: "\/app\/bin\/migrate" => "\/app\/bin\/migrate 2"/);
             assert.match(preview, new RegExp(`runsOn\\s*: \\[\\s*\\[0\\]: "${esc(h1)}"`));
             await user.ok(app, ["up", "--yes"]);

@@ -44,7 +44,7 @@ describe("role hooks: SSH settings, secrets in output, the watchdog (issue 11 §
     };
     /** One line per hook run (test/app's migrate appends it). */
     const hookRuns = () => onHost(tb, h1, `cat ${DATA}/migrations.log 2>/dev/null || true`).split("\n").filter(Boolean).length;
-    const hookSteps = (summary: { stdout: string }) => summary.stdout.split("\n").filter((l) => /PostAppBootHook/.test(l) && /replace|create|delete/.test(l));
+    const hookSteps = (summary: { stdout: string }) => summary.stdout.split("\n").filter((l) => /RoleHook/.test(l) && /replace|create|delete/.test(l));
 
     before(async function () {
         fs.copyFileSync(tb.knownHosts, otherKnownHosts);

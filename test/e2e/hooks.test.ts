@@ -86,7 +86,7 @@ describe("role hooks: zero failed requests", function () {
             ctx.scenario = { version: "v2", webHook: "/app/bin/migrate 2 && echo rerun" };
             const preview = await ctx.stack.preview();
             // Pulumi's diff view: the hook resource, named after its role, replaced because its command changed.
-            assert.match(preview.stdout, /\+-pulumi-nodejs:dynamic\/kamal:PostAppBootHook: \(replace\)\n(\s+\[id=\S+\]\n)?\s+\[urn=\S+::shop-web-post-app-boot\]/);
+            assert.match(preview.stdout, /\+-pulumi-nodejs:dynamic\/kamal:RoleHook: \(replace\)\n(\s+\[id=\S+\]\n)?\s+\[urn=\S+::shop-web-post-app-boot\]/);
             assert.match(preview.stdout, /~ command: "\/app\/bin\/migrate" => "\/app\/bin\/migrate 2 && echo rerun"/);
             assert.equal(preview.changeSummary.replace, 1, JSON.stringify(preview.changeSummary));
             // ...and where it will run, in the clear.

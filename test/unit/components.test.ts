@@ -15,6 +15,8 @@ interface Registered {
     inputs: Record<string, any>;
     /** Dependencies as `ShortType::name`. */
     deps: string[];
+    /** The types of its aliases (former types, same name and parent). */
+    aliases: string[];
 }
 
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
@@ -31,10 +33,11 @@ let registered: Registered[];
 
 beforeEach(async () => {
     registered = [];
-    const pending = new Map<string, string[]>();
+    const pending = new Map<string, { deps: string[]; aliases: string[] }>();
     await pulumi.runtime.setMocks({
         newResource: (args) => {
-            registered.push({ type: args.type, name: args.name, inputs: args.inputs, deps: pending.get(`${args.type}::${args.name}`) ?? [] });
+            const req = pending.get(`${args.type}::${args.name}`);
+            registered.push({ type: args.type, name: args.name, inputs: args.inputs, deps: req?.deps ?? [], aliases: req?.aliases ?? [] });
             return { id: args.custom ? `${args.name}-id` : undefined, state: args.inputs };
         },
         call: () => ({}),
@@ -43,7 +46,10 @@ beforeEach(async () => {
     const monitor = pulumi.runtime.getMonitor() as any;
     const register = monitor.registerResource.bind(monitor);
     monitor.registerResource = (req: any, callback: unknown) => {
-        pending.set(`${req.getType()}::${req.getName()}`, req.getDependenciesList().map(short));
+        pending.set(`${req.getType()}::${req.getName()}`, {
+            deps: req.getDependenciesList().map(short),
+            aliases: req.getAliasesList().map((a: any) => (a.hasSpec() ? a.getSpec().getType() : a.getUrn())),
+        });
         return register(req, callback);
     };
 });
@@ -87,9 +93,9 @@ describe("KamalApp wiring", function () {
             "pulumi-kamal:index:KamalApp demo",
             "pulumi-kamal:index:KamalProxy demo-proxy-h1",
             "pulumi-kamal:index:KamalRole demo-web",
-            "pulumi-nodejs:dynamic/kamal:KamalProxy demo-proxy-h1",
-            "pulumi-nodejs:dynamic/kamal:PostAppBootHook demo-web-post-app-boot",
+            "pulumi-nodejs:dynamic/kamal:ProxyContainer demo-proxy-h1",
             "pulumi-nodejs:dynamic/kamal:RoleContainer demo-web-h1",
+            "pulumi-nodejs:dynamic/kamal:RoleHook demo-web-post-app-boot",
             "pulumi-nodejs:dynamic/kamal:TrafficSwitch demo-web-h1",
         ]);
     });
@@ -101,8 +107,8 @@ describe("KamalApp wiring", function () {
             jobs: { hosts: ["h1", "h4"] },
         }, { proxyImage: "basecamp/kamal-proxy:v0.9.3", proxyPorts: { http: 8080, https: 8443 } }));
         assert.deepEqual(Object.keys(app.proxies).sort(), ["h1", "h2", "h3"]);
-        assert.deepEqual(names("KamalProxy"), ["demo-proxy-h1", "demo-proxy-h2", "demo-proxy-h3"]);
-        const { lock, ...proxyInputs } = named("KamalProxy", "demo-proxy-h3").inputs;
+        assert.deepEqual(names("ProxyContainer"), ["demo-proxy-h1", "demo-proxy-h2", "demo-proxy-h3"]);
+        const { lock, ...proxyInputs } = named("ProxyContainer", "demo-proxy-h3").inputs;
         // Every change waits for the app's deploy lock on the primary host (web's first host), a secret (it carries the SSH settings).
         assert.deepEqual(lock.value, { connection: { host: "h1", user: "root", port: 22, verifyHostKey: true }, service: "shop", stack: "project/stack", version: "v7" });
         assert.equal(Object.keys(lock).length, 2, "the lock is a secret");
@@ -110,17 +116,17 @@ describe("KamalApp wiring", function () {
             for (const r of names(type)) assert.deepEqual(named(type, r).inputs.lock, lock, `${type} ${r} carries the app's lock`);
         }
         assert.deepEqual(proxyInputs, {
-            __provider: named("KamalProxy", "demo-proxy-h3").inputs.__provider,
+            __provider: named("ProxyContainer", "demo-proxy-h3").inputs.__provider,
             connection: { host: "h3", user: "root", port: 22, verifyHostKey: true },
             image: "basecamp/kamal-proxy:v0.9.3",
             httpPort: 8080,
             httpsPort: 8443,
         });
         // containers boot after their host's proxy; unproxied roles wait for no proxy
-        assert.ok(depsOf("RoleContainer", "demo-web-h2").includes("KamalProxy::demo-proxy-h2"));
-        assert.ok(depsOf("RoleContainer", "demo-api-h2").includes("KamalProxy::demo-proxy-h2"));
-        assert.ok(depsOf("RoleContainer", "demo-api-h3").includes("KamalProxy::demo-proxy-h3"));
-        assert.ok(!depsOf("RoleContainer", "demo-jobs-h1").some((d) => d.startsWith("KamalProxy::")));
+        assert.ok(depsOf("RoleContainer", "demo-web-h2").includes("ProxyContainer::demo-proxy-h2"));
+        assert.ok(depsOf("RoleContainer", "demo-api-h2").includes("ProxyContainer::demo-proxy-h2"));
+        assert.ok(depsOf("RoleContainer", "demo-api-h3").includes("ProxyContainer::demo-proxy-h3"));
+        assert.ok(!depsOf("RoleContainer", "demo-jobs-h1").some((d) => d.startsWith("ProxyContainer::")));
     });
 
     it("a container and a traffic switch per role and host, with resolved inputs", async () => {
@@ -136,7 +142,7 @@ describe("KamalApp wiring", function () {
         }));
         assert.deepEqual(names("RoleContainer"), ["demo-jobs-h3", "demo-web-h1", "demo-web-h2"]);
         assert.deepEqual(names("TrafficSwitch"), ["demo-jobs-h3", "demo-web-h1", "demo-web-h2"]);
-        assert.deepEqual(names("PostAppBootHook"), []);
+        assert.deepEqual(names("RoleHook"), []);
 
         const jobs = named("RoleContainer", "demo-jobs-h3").inputs;
         assert.equal(jobs.service, "shop");
@@ -201,59 +207,60 @@ describe("KamalApp wiring", function () {
 
         it("before-traffic, primary: one hook after the first container; every switch waits for it", async () => {
             await deploy("demo", withHook({ command: "bin/migrate" }));
-            assert.deepEqual(names("PostAppBootHook"), ["demo-web-post-app-boot"]);
-            const hook = named("PostAppBootHook", "demo-web-post-app-boot").inputs;
+            assert.deepEqual(names("RoleHook"), ["demo-web-post-app-boot"]);
+            const hook = named("RoleHook", "demo-web-post-app-boot").inputs;
             assert.equal(hook.command, "bin/migrate");
             assert.equal(hook.when, "before-traffic");
             assert.equal(hook.runOn, "primary");
             assert.equal(hook.timeout, 300);
+            assert.equal(hook.stage, "post-app-boot", "the stage names the hook in its id and messages");
             assert.deepEqual(reveal(hook.targets).map((t: any) => t.connection.host), ["h1"]);
             assert.deepEqual(hook.runsOn, ["h1"], "preview shows where it runs, in the clear");
-            assert.deepEqual(depsOf("PostAppBootHook", "demo-web-post-app-boot"), ["RoleContainer::demo-web-h1"]);
+            assert.deepEqual(depsOf("RoleHook", "demo-web-post-app-boot"), ["RoleContainer::demo-web-h1"]);
             for (const h of ["h1", "h2", "h3"]) {
-                assert.deepEqual(depsOf("TrafficSwitch", `demo-web-${h}`), [`PostAppBootHook::demo-web-post-app-boot`, `RoleContainer::demo-web-${h}`]);
+                assert.deepEqual(depsOf("TrafficSwitch", `demo-web-${h}`), [`RoleContainer::demo-web-${h}`, `RoleHook::demo-web-post-app-boot`]);
             }
         });
 
         it("before-traffic, all: one hook per host, each between its container and its switch", async () => {
             await deploy("demo", withHook({ command: ["bin/warm", "--cache"], runOn: "all" }));
-            assert.deepEqual(names("PostAppBootHook"), ["demo-web-post-app-boot-h1", "demo-web-post-app-boot-h2", "demo-web-post-app-boot-h3"]);
+            assert.deepEqual(names("RoleHook"), ["demo-web-post-app-boot-h1", "demo-web-post-app-boot-h2", "demo-web-post-app-boot-h3"]);
             for (const h of ["h1", "h2", "h3"]) {
-                const hook = named("PostAppBootHook", `demo-web-post-app-boot-${h}`);
+                const hook = named("RoleHook", `demo-web-post-app-boot-${h}`);
                 assert.deepEqual(reveal(hook.inputs.targets).map((t: any) => t.connection.host), [h]);
                 assert.deepEqual(hook.inputs.runsOn, [h]);
                 assert.deepEqual(hook.inputs.command, ["bin/warm", "--cache"]);
                 assert.deepEqual([...hook.deps].sort(), [`RoleContainer::demo-web-${h}`]);
-                assert.deepEqual(depsOf("TrafficSwitch", `demo-web-${h}`), [`PostAppBootHook::demo-web-post-app-boot-${h}`, `RoleContainer::demo-web-${h}`]);
+                assert.deepEqual(depsOf("TrafficSwitch", `demo-web-${h}`), [`RoleContainer::demo-web-${h}`, `RoleHook::demo-web-post-app-boot-${h}`]);
             }
         });
 
         it("paused: one hook over every host, after all containers; all switches wait for it", async () => {
             await deploy("demo", withHook({ command: "bin/migrate", when: "paused", timeout: 60 }));
-            assert.deepEqual(names("PostAppBootHook"), ["demo-web-post-app-boot"]);
-            const hook = named("PostAppBootHook", "demo-web-post-app-boot");
+            assert.deepEqual(names("RoleHook"), ["demo-web-post-app-boot"]);
+            const hook = named("RoleHook", "demo-web-post-app-boot");
             assert.deepEqual(reveal(hook.inputs.targets).map((t: any) => t.connection.host), ["h1", "h2", "h3"]);
             assert.deepEqual(hook.inputs.runsOn, ["h1"], "paused + primary: every host pauses, the hook runs on the first");
             assert.equal(hook.inputs.timeout, 60);
             assert.equal(hook.inputs.proxy.service, "shop-web");
             assert.deepEqual([...hook.deps].sort(), ["RoleContainer::demo-web-h1", "RoleContainer::demo-web-h2", "RoleContainer::demo-web-h3"]);
-            for (const h of ["h1", "h2", "h3"]) assert.ok(depsOf("TrafficSwitch", `demo-web-${h}`).includes("PostAppBootHook::demo-web-post-app-boot"));
+            for (const h of ["h1", "h2", "h3"]) assert.ok(depsOf("TrafficSwitch", `demo-web-${h}`).includes("RoleHook::demo-web-post-app-boot"));
         });
 
         it("after-traffic, primary: the first host switches, the hook runs there, then the others switch", async () => {
             await deploy("demo", withHook({ command: "bin/notify", when: "after-traffic" }));
-            assert.deepEqual(names("PostAppBootHook"), ["demo-web-post-app-boot"]);
+            assert.deepEqual(names("RoleHook"), ["demo-web-post-app-boot"]);
             // (its targets read the container's outputs, hence that dependency too)
-            assert.deepEqual(depsOf("PostAppBootHook", "demo-web-post-app-boot"), ["RoleContainer::demo-web-h1", "TrafficSwitch::demo-web-h1"]);
+            assert.deepEqual(depsOf("RoleHook", "demo-web-post-app-boot"), ["RoleContainer::demo-web-h1", "TrafficSwitch::demo-web-h1"]);
             assert.deepEqual(depsOf("TrafficSwitch", "demo-web-h1"), ["RoleContainer::demo-web-h1"]);
-            assert.deepEqual(depsOf("TrafficSwitch", "demo-web-h2"), ["PostAppBootHook::demo-web-post-app-boot", "RoleContainer::demo-web-h2"]);
+            assert.deepEqual(depsOf("TrafficSwitch", "demo-web-h2"), ["RoleContainer::demo-web-h2", "RoleHook::demo-web-post-app-boot"]);
         });
 
         it("after-traffic, all: one hook per host after its switch", async () => {
             await deploy("demo", withHook({ command: "bin/notify", when: "after-traffic", runOn: "all" }));
-            assert.deepEqual(names("PostAppBootHook"), ["demo-web-post-app-boot-h1", "demo-web-post-app-boot-h2", "demo-web-post-app-boot-h3"]);
+            assert.deepEqual(names("RoleHook"), ["demo-web-post-app-boot-h1", "demo-web-post-app-boot-h2", "demo-web-post-app-boot-h3"]);
             for (const h of ["h1", "h2", "h3"]) {
-                assert.deepEqual(depsOf("PostAppBootHook", `demo-web-post-app-boot-${h}`), [`RoleContainer::demo-web-${h}`, `TrafficSwitch::demo-web-${h}`]);
+                assert.deepEqual(depsOf("RoleHook", `demo-web-post-app-boot-${h}`), [`RoleContainer::demo-web-${h}`, `TrafficSwitch::demo-web-${h}`]);
                 assert.deepEqual(depsOf("TrafficSwitch", `demo-web-${h}`), [`RoleContainer::demo-web-${h}`]);
             }
         });
@@ -268,23 +275,23 @@ describe("KamalApp wiring", function () {
 
         it("by default holds every proxied role: the hook waits for api's containers, api switches after the hook", async () => {
             await deploy("demo", threeRoles());
-            const hook = named("PostAppBootHook", "demo-web-post-app-boot");
+            const hook = named("RoleHook", "demo-web-post-app-boot");
             assert.deepEqual(hook.inputs.holds, ["api"]);
             const held = reveal(hook.inputs.held);
             assert.deepEqual(held.map((r: any) => [r.role, r.proxy?.service, r.targets.map((t: any) => t.connection.host)]), [["api", "shop-api", ["h1", "h2"]]]);
             assert.deepEqual([...hook.deps].sort(), ["RoleContainer::demo-api-h1", "RoleContainer::demo-api-h2", "RoleContainer::demo-web-h1", "RoleContainer::demo-web-h2"]);
             for (const h of ["h1", "h2"]) {
-                assert.ok(depsOf("TrafficSwitch", `demo-api-${h}`).includes("PostAppBootHook::demo-web-post-app-boot"), `api@${h} switches after the hook`);
+                assert.ok(depsOf("TrafficSwitch", `demo-api-${h}`).includes("RoleHook::demo-web-post-app-boot"), `api@${h} switches after the hook`);
                 // api boots beside web, not after web's hook (that would wait for itself).
-                assert.deepEqual(depsOf("RoleContainer", `demo-api-${h}`), [`KamalProxy::demo-proxy-${h}`]);
+                assert.deepEqual(depsOf("RoleContainer", `demo-api-${h}`), [`ProxyContainer::demo-proxy-${h}`]);
             }
             // The worker is not held: it boots after web's hook, as before.
-            assert.deepEqual(depsOf("RoleContainer", "demo-worker-h3"), ["PostAppBootHook::demo-web-post-app-boot"]);
+            assert.deepEqual(depsOf("RoleContainer", "demo-worker-h3"), ["RoleHook::demo-web-post-app-boot"]);
         });
 
         it("a named worker is held too: stopped before the hook, its switch after it", async () => {
             await deploy("demo", threeRoles(["web", "api", "worker"]));
-            const hook = named("PostAppBootHook", "demo-web-post-app-boot");
+            const hook = named("RoleHook", "demo-web-post-app-boot");
             assert.deepEqual(hook.inputs.holds, ["api", "worker"]);
             const worker = reveal(hook.inputs.held).find((r: any) => r.role === "worker");
             assert.equal(worker.proxy, undefined);
@@ -292,29 +299,29 @@ describe("KamalApp wiring", function () {
             assert.equal(worker.health.kind, "docker");
             assert.ok(hook.deps.includes("RoleContainer::demo-worker-h3"));
             assert.deepEqual(depsOf("RoleContainer", "demo-worker-h3"), []);
-            assert.ok(depsOf("TrafficSwitch", "demo-worker-h3").includes("PostAppBootHook::demo-web-post-app-boot"));
+            assert.ok(depsOf("TrafficSwitch", "demo-worker-h3").includes("RoleHook::demo-web-post-app-boot"));
         });
     });
 
     describe("rolling boot (boot.limit, boot.wait)", () => {
         it("boots hosts in groups: each group after the previous one serves, later groups after boot.wait", async () => {
             await deploy("demo", base({ web: { hosts: ["h1", "h2", "h3"] } }, { boot: { limit: 2, wait: 4 } }));
-            assert.deepEqual(depsOf("RoleContainer", "demo-web-h1"), ["KamalProxy::demo-proxy-h1"]);
-            assert.deepEqual(depsOf("RoleContainer", "demo-web-h2"), ["KamalProxy::demo-proxy-h2"]);
-            assert.deepEqual(depsOf("RoleContainer", "demo-web-h3"), ["KamalProxy::demo-proxy-h3", "TrafficSwitch::demo-web-h1", "TrafficSwitch::demo-web-h2"]);
+            assert.deepEqual(depsOf("RoleContainer", "demo-web-h1"), ["ProxyContainer::demo-proxy-h1"]);
+            assert.deepEqual(depsOf("RoleContainer", "demo-web-h2"), ["ProxyContainer::demo-proxy-h2"]);
+            assert.deepEqual(depsOf("RoleContainer", "demo-web-h3"), ["ProxyContainer::demo-proxy-h3", "TrafficSwitch::demo-web-h1", "TrafficSwitch::demo-web-h2"]);
             assert.deepEqual(["h1", "h2", "h3"].map((h) => named("RoleContainer", `demo-web-${h}`).inputs.bootDelay), [0, 0, 4]);
         });
 
         it("a percentage limit rounds up; the primary hook gates every group", async () => {
             await deploy("demo", base({ web: { hosts: ["h1", "h2", "h3", "h4"], hooks: { postAppBoot: "bin/migrate" } } }, { boot: { limit: "25%" } }));
-            assert.deepEqual(names("PostAppBootHook"), ["demo-web-post-app-boot"]);
-            assert.deepEqual(depsOf("RoleContainer", "demo-web-h2"), ["KamalProxy::demo-proxy-h2", "TrafficSwitch::demo-web-h1"]);
-            assert.deepEqual(depsOf("TrafficSwitch", "demo-web-h4"), ["PostAppBootHook::demo-web-post-app-boot", "RoleContainer::demo-web-h4"]);
+            assert.deepEqual(names("RoleHook"), ["demo-web-post-app-boot"]);
+            assert.deepEqual(depsOf("RoleContainer", "demo-web-h2"), ["ProxyContainer::demo-proxy-h2", "TrafficSwitch::demo-web-h1"]);
+            assert.deepEqual(depsOf("TrafficSwitch", "demo-web-h4"), ["RoleContainer::demo-web-h4", "RoleHook::demo-web-post-app-boot"]);
         });
 
         it("a paused hook boots and switches every host together, whatever the limit", async () => {
             await deploy("demo", base({ web: { hosts: ["h1", "h2"], hooks: { postAppBoot: { command: "bin/migrate", when: "paused" } } } }, { boot: { limit: 1 } }));
-            assert.deepEqual(depsOf("RoleContainer", "demo-web-h2"), ["KamalProxy::demo-proxy-h2"]);
+            assert.deepEqual(depsOf("RoleContainer", "demo-web-h2"), ["ProxyContainer::demo-proxy-h2"]);
         });
     });
 
@@ -326,7 +333,7 @@ describe("KamalApp wiring", function () {
                 cron: { hosts: ["h4"], bootAfter: ["jobs"] },
                 solo: { hosts: ["h5"], bootAfter: [] },
             }));
-            assert.deepEqual(depsOf("RoleContainer", "demo-jobs-h3"), ["PostAppBootHook::demo-web-post-app-boot"]);
+            assert.deepEqual(depsOf("RoleContainer", "demo-jobs-h3"), ["RoleHook::demo-web-post-app-boot"]);
             assert.deepEqual(depsOf("RoleContainer", "demo-cron-h4"), ["RoleContainer::demo-jobs-h3"]);
             assert.deepEqual(depsOf("RoleContainer", "demo-solo-h5"), []);
         });
@@ -337,7 +344,7 @@ describe("KamalApp wiring", function () {
                 jobs: { hosts: ["h2"], hooks: { postAppBoot: { command: "x", runOn: "all" } } },
                 cron: { hosts: ["h3"], bootAfter: ["web", "jobs"] },
             }));
-            assert.deepEqual(depsOf("RoleContainer", "demo-cron-h3"), ["PostAppBootHook::demo-jobs-post-app-boot-h2", "RoleContainer::demo-web-h1"]);
+            assert.deepEqual(depsOf("RoleContainer", "demo-cron-h3"), ["RoleContainer::demo-web-h1", "RoleHook::demo-jobs-post-app-boot-h2"]);
         });
     });
 
@@ -345,9 +352,9 @@ describe("KamalApp wiring", function () {
         const app = await deploy("demo", base({ web: { hosts: [pulumi.output("10.0.0.5"), "h2"] } }));
         assert.deepEqual(names("RoleContainer"), ["demo-web-h2", "demo-web-host0"]);
         assert.deepEqual(Object.keys(app.proxies).sort(), ["h2", "web-host0"]);
-        assert.deepEqual(names("KamalProxy"), ["demo-proxy-h2", "demo-proxy-web-host0"]);
+        assert.deepEqual(names("ProxyContainer"), ["demo-proxy-h2", "demo-proxy-web-host0"]);
         assert.equal(named("RoleContainer", "demo-web-host0").inputs.connection.host, "10.0.0.5");
-        assert.ok(depsOf("RoleContainer", "demo-web-host0").includes("KamalProxy::demo-proxy-web-host0"));
+        assert.ok(depsOf("RoleContainer", "demo-web-host0").includes("ProxyContainer::demo-proxy-web-host0"));
     });
 
     it("secrets stay secret: secret env, registry, hook targets, and connections carrying a key", async () => {
@@ -363,10 +370,10 @@ describe("KamalApp wiring", function () {
         assert.ok(isSecret(c.registry));
         assert.ok(isSecret(c.connection));
         assert.equal(reveal(c.connection).privateKey, "-----BEGIN OPENSSH PRIVATE KEY-----");
-        assert.ok(isSecret(named("PostAppBootHook", "demo-web-post-app-boot").inputs.targets));
-        assert.ok(isSecret(named("KamalProxy", "demo-proxy-h1").inputs.connection));
+        assert.ok(isSecret(named("RoleHook", "demo-web-post-app-boot").inputs.targets));
+        assert.ok(isSecret(named("ProxyContainer", "demo-proxy-h1").inputs.connection));
         // The hook masks what its container could print: the secret env values, themselves a secret.
-        const redact = named("PostAppBootHook", "demo-web-post-app-boot").inputs.redact;
+        const redact = named("RoleHook", "demo-web-post-app-boot").inputs.redact;
         assert.ok(isSecret(redact));
         assert.deepEqual(reveal(redact), ["hunter2"]);
     });
@@ -386,10 +393,24 @@ describe("KamalApp wiring", function () {
         });
     });
 
+    it("resources renamed since 0.1 alias their former type, so an upgrade renames them in state and replaces nothing", async () => {
+        await deploy("demo", base({ web: { hosts: ["h1"], hooks: { postAppBoot: "bin/migrate" } }, jobs: { hosts: ["h2"] } }));
+        const aliasesOf = (type: string) => [...new Set(ofType(type).map((r) => JSON.stringify(r.aliases)))].map((a) => JSON.parse(a));
+        // Same names and parents as before: only the type changed.
+        assert.deepEqual(aliasesOf("ProxyContainer"), [["pulumi-nodejs:dynamic/kamal:KamalProxy"]]);
+        assert.deepEqual(aliasesOf("RoleHook"), [["pulumi-nodejs:dynamic/kamal:PostAppBootHook"]]);
+        assert.deepEqual(names("ProxyContainer"), ["demo-proxy-h1"]);
+        assert.deepEqual(names("RoleHook"), ["demo-web-post-app-boot"]);
+        // Their type tokens did not change: no alias.
+        assert.deepEqual(aliasesOf("RoleContainer"), [[]]);
+        assert.deepEqual(aliasesOf("TrafficSwitch"), [[]]);
+    });
+
     describe("the serialized provider", () => {
         it("is the small stub that loads pulumi-kamal/provider by kind, the same for every resource of a kind", async () => {
             await deploy("demo", base({ web: { hosts: ["h1", "h2"], hooks: { postAppBoot: "bin/migrate" } } }));
-            for (const [type, kind] of [["RoleContainer", "Container"], ["TrafficSwitch", "Release"], ["KamalProxy", "Proxy"], ["PostAppBootHook", "Hook"]]) {
+            // One name per resource: the kind the stub loads is the type's own name.
+            for (const [type, kind] of [["RoleContainer", "RoleContainer"], ["TrafficSwitch", "TrafficSwitch"], ["ProxyContainer", "ProxyContainer"], ["RoleHook", "RoleHook"]]) {
                 const texts = new Set(ofType(type).map((r) => r.inputs.__provider));
                 assert.equal(texts.size, 1, `${type}: one provider text`);
                 const [text] = texts;
@@ -416,7 +437,7 @@ describe("KamalProxy component", () => {
     it("defaults to kamal-proxy v0.9.2 on ports 80 and 443", async () => {
         const p = new KamalProxy("edge", { connection: { host: "h1", user: "root", port: 22, verifyHostKey: true } });
         await settled(p.instance.urn);
-        const instance = registered.find((r) => r.type === "pulumi-nodejs:dynamic/kamal:KamalProxy" && r.name === "edge")!;
+        const instance = registered.find((r) => r.type === "pulumi-nodejs:dynamic/kamal:ProxyContainer" && r.name === "edge")!;
         assert.equal(instance.inputs.image, "basecamp/kamal-proxy:v0.9.2");
         assert.equal(instance.inputs.httpPort, 80);
         assert.equal(instance.inputs.httpsPort, 443);

@@ -11,8 +11,9 @@ import { join as pathJoin } from "node:path";
 import * as docker from "../../provider/commands/docker";
 import * as registryCmd from "../../provider/commands/registry";
 import { join } from "../../provider/commands/shell";
-import { ensureImage, ensureNetwork, repairNetworks } from "../../provider/host-setup";
-import { ensureProxy, startContainer } from "../../provider/operations";
+import { ensureImage, ensureNetwork, repairNetworks } from "../../provider/effects/host-setup";
+import { startContainer } from "../../provider/effects/containers";
+import { ensureProxy } from "../../provider/effects/proxy";
 import { CommandError, TransportError } from "../../provider/transport";
 import { captureStderr, FakeHost, inspectOutput } from "./fakes";
 

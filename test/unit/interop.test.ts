@@ -7,10 +7,9 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import * as kamal from "../../provider/commands/kamal";
 import * as proxy from "../../provider/commands/proxy";
-import { ContainerInputs, ContainerOutputs, containerProvider } from "../../provider/resources/container";
-import { parseProxyList } from "../../provider/resources/drift";
-import { ProxyOutputs, proxyProvider } from "../../provider/resources/proxy";
-import { ReleaseInputs, ReleaseOutputs, releaseProvider } from "../../provider/resources/release";
+import { RoleContainerInputs, RoleContainerOutputs, roleContainerProvider } from "../../provider/resources/role-container";
+import { ProxyContainerOutputs, proxyContainerProvider } from "../../provider/resources/proxy-container";
+import { TrafficSwitchInputs, TrafficSwitchOutputs, trafficSwitchProvider } from "../../provider/resources/traffic-switch";
 import { captureStderr, connection, FakeHost, inspectOutput, installHosts, psLine } from "./fakes";
 
 const PROXY_CLI = ["docker", "exec", "kamal-proxy", "kamal-proxy"];
@@ -53,7 +52,7 @@ function captureEach(): void {
 }
 const use = (...hosts: FakeHost[]) => { uninstall = installHosts(hosts); };
 
-const containerInputs = (over: Partial<ContainerInputs> = {}): ContainerInputs => ({
+const containerInputs = (over: Partial<RoleContainerInputs> = {}): RoleContainerInputs => ({
     connection: connection("h1"), service: "app", role: "web", version: "v2", image: "registry.example.com/app:v2",
     env: {}, secretEnv: { SECRET: "s3cr3t\\x" }, labels: {}, volumes: [], options: {},
     health: { kind: "docker", readinessDelay: 0, deployTimeout: 5 }, ...over,
@@ -64,13 +63,13 @@ describe("interop: the image Kamal runs", () => {
     it("an image without the service label: a labelled REPO:VERSION built FROM its id, and the container runs that", async () => {
         const h1 = host().on(inspecting(NEW_ID), { stdout: inspectOutput(NEW_ID, "app-web-v2", { running: true }) });
         use(h1);
-        const { outs } = await containerProvider.create(containerInputs());
+        const { outs } = await roleContainerProvider.create(containerInputs());
         const [build] = h1.find(["env", "DOCKER_BUILDKIT=0"]);
         assert.deepEqual(build.argv, kamal.labelImage("registry.example.com/app:v2", { service: "app" }));
         assert.equal(build.stdin, "FROM sha256:1\n");
         const run = h1.find(["docker", "run"])[0].argv;
         assert.equal(run.at(-1), "registry.example.com/app:v2");
-        assert.equal((outs as ContainerOutputs).runImage, "registry.example.com/app:v2");
+        assert.equal((outs as RoleContainerOutputs).runImage, "registry.example.com/app:v2");
     });
 
     it("a labelled digest image with an overridden version: tagged REPO:VERSION, no build", async () => {
@@ -79,7 +78,7 @@ describe("interop: the image Kamal runs", () => {
             .on(["docker", "image", "inspect"], { stdout: 'sha256:9\t{"service":"app"}\n' })
             .on(inspecting(NEW_ID), { stdout: inspectOutput(NEW_ID, "app-web-rel7", { running: true }) });
         use(h1);
-        await containerProvider.create(containerInputs({ image: digest, version: "rel7" }));
+        await roleContainerProvider.create(containerInputs({ image: digest, version: "rel7" }));
         assert.deepEqual(h1.find(["docker", "tag"]).map((c) => c.argv), [kamal.tag(digest, "registry.example.com/app:rel7")]);
         assert.equal(h1.find(["env"]).length, 0);
         assert.equal(h1.find(["docker", "run"])[0].argv.at(-1), "registry.example.com/app:rel7");
@@ -88,7 +87,7 @@ describe("interop: the image Kamal runs", () => {
     it("the env file is Kamal's encoding, and boots are audited with the role", async () => {
         const h1 = host().on(inspecting(NEW_ID), { stdout: inspectOutput(NEW_ID, "app-web-v2", { running: true }) });
         use(h1);
-        await containerProvider.create(containerInputs({ destination: "staging" }));
+        await roleContainerProvider.create(containerInputs({ destination: "staging" }));
         const [envWrite, auditCall] = h1.find(["sh", "-c"]);
         assert.equal(envWrite.stdin, "SECRET=s3cr3t\\\\x\n");
         assert.equal(auditCall.argv[4], ".kamal/app-staging-audit.log");
@@ -99,7 +98,7 @@ describe("interop: the image Kamal runs", () => {
 
 describe("interop: after the switch", () => {
     captureEach();
-    const releaseInputs = (over: Partial<ReleaseInputs> = {}): ReleaseInputs => ({
+    const releaseInputs = (over: Partial<TrafficSwitchInputs> = {}): TrafficSwitchInputs => ({
         connection: connection("h1"), service: "app", role: "web", containerId: NEW_ID, containerName: "app-web-v3",
         proxy: { service: "app-web", appPort: 80, deployTimeout: 30, drainTimeout: 30, healthcheck: { path: "/up", interval: 1, timeout: 5 }, responseTimeout: 30 },
         retainContainers: 2, image: "registry.example.com/app:v3", ...over,
@@ -111,7 +110,7 @@ describe("interop: after the switch", () => {
             .on(["docker", "container", "ls"], { stdout: "registry.example.com/app:v3\nregistry.example.com/app:v2\n" })
             .on(["docker", "image", "ls"], { stdout: "i1 registry.example.com/app:v1\ni2 registry.example.com/app:v2\ni3 registry.example.com/app:v3\ni4 registry.example.com/app:latest\n" });
         use(h1);
-        await releaseProvider.create(releaseInputs());
+        await trafficSwitchProvider.create(releaseInputs());
         const after = h1.calls.slice(h1.indexOf(["docker", "tag"])).map((c) => (c.argv[0] === "sh" ? `AUDIT ${c.argv[5].replace(/^.*\] /, "")}` : c.argv.join(" ")));
         // Audit lines are written alongside the pruning, in their own order.
         assert.deepEqual(after.filter((l) => !l.startsWith("AUDIT")), [
@@ -130,7 +129,7 @@ describe("interop: after the switch", () => {
 
 describe("interop: drift", () => {
     captureEach();
-    const releaseOlds: ReleaseOutputs = {
+    const releaseOlds: TrafficSwitchOutputs = {
         connection: connection("h1"), service: "app", role: "web", containerId: NEW_ID, containerName: "app-web-v3",
         proxy: { service: "app-web", appPort: 80, deployTimeout: 30, drainTimeout: 30, healthcheck: { path: "/up", interval: 1, timeout: 5 }, responseTimeout: 30 },
         retainContainers: 5, retired: [], switchedAt: 1, drift: [],
@@ -138,7 +137,7 @@ describe("interop: drift", () => {
     const ours = ["app-web", "*", "", "aaaaaaaaaaaa:80", "running", "no"];
 
     it("parses kamal-proxy list, empty cells included", () => {
-        assert.deepEqual(parseProxyList(table([ours, ["other-web", "a.com,b.com", "/api", "0123:3000", "paused", "yes"]])), {
+        assert.deepEqual(proxy.parseProxyList(table([ours, ["other-web", "a.com,b.com", "/api", "0123:3000", "paused", "yes"]])), {
             "app-web": { host: "*", path: "", target: "aaaaaaaaaaaa:80", state: "running", tls: false },
             "other-web": { host: "a.com,b.com", path: "/api", target: "0123:3000", state: "paused", tls: true },
         });
@@ -146,9 +145,9 @@ describe("interop: drift", () => {
 
     it("a route that matches and no other container: no drift, no change", async () => {
         use(host().on([...PROXY_CLI, "list"], { stdout: table([ours]) }));
-        const { props } = await releaseProvider.read!("h1/app-web", releaseOlds);
+        const { props } = await trafficSwitchProvider.read!("h1/app-web", releaseOlds);
         assert.deepEqual(props.drift, []);
-        assert.deepEqual(await releaseProvider.diff!("x", props, releaseOlds), { changes: false });
+        assert.deepEqual(await trafficSwitchProvider.diff!("x", props, releaseOlds), { changes: false });
     });
 
     it("each kind of route drift is reported, and the next up switches back saying why", async () => {
@@ -162,10 +161,10 @@ describe("interop: drift", () => {
         ];
         for (const [h, expected] of cases) {
             use(h);
-            const { props } = await releaseProvider.read!("h1/app-web", releaseOlds);
+            const { props } = await trafficSwitchProvider.read!("h1/app-web", releaseOlds);
             assert.deepEqual(props.drift, expected);
-            assert.deepEqual(await releaseProvider.diff!("x", props, releaseOlds), { changes: true });
-            const { outs } = await releaseProvider.update!("x", props, releaseOlds);
+            assert.deepEqual(await trafficSwitchProvider.diff!("x", props, releaseOlds), { changes: true });
+            const { outs } = await trafficSwitchProvider.update!("x", props, releaseOlds);
             assert.deepEqual(outs.drift, []);
             assert.equal(h.find([...PROXY_CLI, "deploy"])[0].argv[7], "aaaaaaaaaaaa:80");
             assert.equal(h.find([...PROXY_CLI, "resume"]).length, expected[0].endsWith("paused") ? 1 : 0);
@@ -178,33 +177,33 @@ describe("interop: drift", () => {
     describe("containers", () => {
         const secretEnv = { SECRET: "s3cr3t" };
         const digest = createHash("sha256").update(kamal.envFile(secretEnv)).digest("hex");
-        const olds: ContainerOutputs = { ...containerInputs({ secretEnv }), containerId: OLD_ID, containerName: "app-web-v2", healthyAt: 1, envFileSha256: digest, drift: [] };
+        const olds: RoleContainerOutputs = { ...containerInputs({ secretEnv }), containerId: OLD_ID, containerName: "app-web-v2", healthyAt: 1, envFileSha256: digest, drift: [] };
         const running = (h: FakeHost) => h.on(inspecting(OLD_ID), { stdout: inspectOutput(OLD_ID, "app-web-v2", { running: true }) });
 
         it("running with its env file intact: no drift", async () => {
             use(running(host()).on((a) => a[0] === "sh" && a[2].includes("sha256sum"), { stdout: `${digest}  -\n` }));
-            const { props } = await containerProvider.read!(OLD_ID, olds);
+            const { props } = await roleContainerProvider.read!(OLD_ID, olds);
             assert.deepEqual(props.drift, []);
-            assert.equal((await containerProvider.diff!(OLD_ID, props as ContainerOutputs, containerInputs({ secretEnv }))).changes, false);
+            assert.equal((await roleContainerProvider.diff!(OLD_ID, props as RoleContainerOutputs, containerInputs({ secretEnv }))).changes, false);
         });
 
         it("env file changed or missing, container stopped: reported, then repaired in place (env rewritten, same container started)", async () => {
             const edited = running(host()).on((a) => a[0] === "sh" && a[2].includes("sha256sum"), { stdout: `${"0".repeat(64)}  -\n` });
             use(edited);
-            assert.deepEqual((await containerProvider.read!(OLD_ID, olds)).props.drift, ["env file .kamal/apps/app/env/roles/web.env was changed"]);
+            assert.deepEqual((await roleContainerProvider.read!(OLD_ID, olds)).props.drift, ["env file .kamal/apps/app/env/roles/web.env was changed"]);
             uninstall!();
 
             const stopped = host()
                 .on(inspecting(OLD_ID), { stdout: inspectOutput(OLD_ID, "app-web-v2", { running: false }) })
                 .on((a) => a[0] === "sh" && a[2].includes("sha256sum"), { code: 1, stderr: "No such file" });
             use(stopped);
-            const { props } = await containerProvider.read!(OLD_ID, olds);
+            const { props } = await roleContainerProvider.read!(OLD_ID, olds);
             assert.deepEqual(props.drift, ["container app-web-v2 is exited", "env file .kamal/apps/app/env/roles/web.env is missing"]);
-            const diff = await containerProvider.diff!(OLD_ID, props as ContainerOutputs, containerInputs({ secretEnv }));
+            const diff = await roleContainerProvider.diff!(OLD_ID, props as RoleContainerOutputs, containerInputs({ secretEnv }));
             assert.deepEqual(diff, { changes: true, replaces: [], deleteBeforeReplace: false });
             // Started once it is asked to: the update starts it and it then runs.
             stopped.on(["docker", "start"], () => { stopped.on(inspecting(OLD_ID), { stdout: inspectOutput(OLD_ID, "app-web-v2", { running: true }) }); return {}; });
-            const { outs } = await containerProvider.update!(OLD_ID, props as ContainerOutputs, containerInputs({ secretEnv }));
+            const { outs } = await roleContainerProvider.update!(OLD_ID, props as RoleContainerOutputs, containerInputs({ secretEnv }));
             assert.equal(outs.containerId, OLD_ID);
             assert.deepEqual(outs.drift, []);
             assert.equal(stopped.find(["docker", "start"])[0].argv[2], OLD_ID);
@@ -214,17 +213,17 @@ describe("interop: drift", () => {
     });
 
     it("kamal-proxy gone: reported, and the next up boots it again", async () => {
-        const olds: ProxyOutputs = { connection: connection("h1"), image: "basecamp/kamal-proxy:v0.9.2", httpPort: 80, httpsPort: 443, created: false, drift: [] };
+        const olds: ProxyContainerOutputs = { connection: connection("h1"), image: "basecamp/kamal-proxy:v0.9.2", httpPort: 80, httpsPort: 443, created: false, drift: [] };
         const h1 = host();
         use(h1);
-        const { props } = await proxyProvider.read!("h1/kamal-proxy", olds);
+        const { props } = await proxyContainerProvider.read!("h1/kamal-proxy", olds);
         assert.deepEqual(props.drift, ["kamal-proxy is gone"]);
-        assert.deepEqual(await proxyProvider.diff!("x", props as ProxyOutputs, olds), { changes: true });
+        assert.deepEqual(await proxyContainerProvider.diff!("x", props as ProxyContainerOutputs, olds), { changes: true });
         h1.on(["docker", "run"], () => {
             h1.on((a) => a[2] === "inspect" && a.at(-1) === "kamal-proxy", { stdout: "basecamp/kamal-proxy:v0.9.2\t/home/kamal-proxy/.apps-config \n" });
             return { stdout: "id\n" };
         });
-        const { outs } = await proxyProvider.update!("x", props as ProxyOutputs, olds);
+        const { outs } = await proxyContainerProvider.update!("x", props as ProxyContainerOutputs, olds);
         assert.deepEqual(h1.find(["docker", "run"])[0].argv, proxy.runProxy({ ...olds, appsConfigDir: "/home/deploy/.kamal/proxy/apps-config" }));
         assert.equal(outs.created, true);
         assert.deepEqual(outs.drift, []);
@@ -235,7 +234,7 @@ describe("interop: drift", () => {
             .on(inspecting("kamal-proxy"), { stdout: inspectOutput("e".repeat(64), "kamal-proxy", { running: true }) })
             .on((a) => a[2] === "inspect" && a[4]?.startsWith("{{.Config.Image}}") === true, { stdout: "basecamp/kamal-proxy:v0.8.4\t\n" });
         use(h1);
-        await assert.rejects(proxyProvider.create({ connection: connection("h1"), image: "basecamp/kamal-proxy:v0.9.2", httpPort: 80, httpsPort: 443 }),
+        await assert.rejects(proxyContainerProvider.create({ connection: connection("h1"), image: "basecamp/kamal-proxy:v0.9.2", httpPort: 80, httpsPort: 443 }),
             /h1: kamal-proxy runs basecamp\/kamal-proxy:v0\.8\.4, older than v0\.9\.2 .*kamal proxy reboot/);
         assert.equal(proxy.olderThanMinimum("basecamp/kamal-proxy:v0.10.0"), false);
         assert.equal(proxy.olderThanMinimum("basecamp/kamal-proxy:latest"), false);

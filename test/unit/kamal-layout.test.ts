@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { roleLogging, roleStopTimeout } from "../../config/resolve";
+import { roleLogging, roleStopTimeout } from "../../components/inputs";
 import { parseAppConfig } from "../../config/validate";
 import * as docker from "../../provider/commands/docker";
 import * as kamal from "../../provider/commands/kamal";
@@ -19,6 +19,15 @@ describe("Kamal layout builders", () => {
         assert.equal(kamal.absoluteImage("dhh/app:v42", "release-7"), "dhh/app:release-7");
         assert.equal(kamal.latestImage("dhh/app:999"), "dhh/app:latest");
         assert.equal(kamal.latestImage("dhh/app:999", "staging"), "dhh/app:latest-staging");
+    });
+
+    it("KAMAL_* env, as Kamal hands it to containers and hooks: KAMAL_DESTINATION only with a destination", () => {
+        const who = { service: "app", role: "web", version: "v2", host: "h1", containerName: "app-web-v2" };
+        assert.deepEqual(kamal.kamalEnv(who), {
+            KAMAL_SERVICE: "app", KAMAL_ROLE: "web", KAMAL_HOST: "h1", KAMAL_VERSION: "v2", KAMAL_CONTAINER_NAME: "app-web-v2",
+        });
+        assert.equal(kamal.kamalEnv({ ...who, destination: "staging" }).KAMAL_DESTINATION, "staging");
+        assert.ok(!("KAMAL_DESTINATION" in kamal.kamalEnv({ ...who, destination: "" })));
     });
 
     it("hostname: the host's first 51 characters, no trailing dot, then 12 hex digits", () => {

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join as pathJoin } from "node:path";
 import * as lockCmd from "../../provider/commands/lock";
 import { join } from "../../provider/commands/shell";
-import { holdLock, LockHeldError, lockWarning, LockSpec } from "../../provider/lock";
+import { holdLock, LockHeldError, lockWarning, LockSpec } from "../../provider/effects/lock";
 import { captureStderr, connection, FakeHost, installHosts } from "./fakes";
 
 let home: string;

@@ -29,7 +29,7 @@ function useMocks(): void {
                 registered.push({ type: args.type, name: args.name, inputs: args.inputs });
                 const state = args.type.endsWith(":RoleContainer")
                     ? { ...args.inputs, containerName: `${args.inputs.service}-${args.inputs.role}-${args.inputs.version}-${args.name.split("-").pop()}` }
-                    : args.type.endsWith(":PostAppBootHook") ? { ...args.inputs, runs: [{ host: "h", container: "c", exitCode: 0 }] } : args.inputs;
+                    : args.type.endsWith(":RoleHook") ? { ...args.inputs, runs: [{ host: "h", container: "c", exitCode: 0 }] } : args.inputs;
                 return { id: args.custom ? `${args.name}-id` : undefined, state };
             },
             call: () => ({}),

@@ -11,8 +11,9 @@ import * as path from "node:path";
 import * as docker from "../../provider/commands/docker";
 import * as hooks from "../../provider/commands/hook";
 import * as proxy from "../../provider/commands/proxy";
-import { HeldRole, HookFailedError, HookInputs, HookOutputs, hookProvider, HookTarget } from "../../provider/resources/hook";
-import { holdLimit } from "../../provider/resources/paused";
+import { HookFailedError } from "../../provider/effects/hook";
+import { HeldRole, HookTarget, RoleHookInputs, RoleHookOutputs, roleHookProvider } from "../../provider/resources/role-hook";
+import { holdLimit } from "../../provider/effects/paused";
 import { Call, captureStderr, connection, FakeHost, inspectOutput, installHosts, psLine } from "./fakes";
 
 const PROXY_CLI = ["docker", "exec", "kamal-proxy", "kamal-proxy"];
@@ -27,7 +28,7 @@ const web = { h1: { id: hex("1"), prev: hex("5") }, h2: { id: hex("2"), prev: he
 const api = { h1: { id: hex("3"), prev: hex("7") }, h2: { id: hex("4"), prev: hex("8") } };
 const worker = { id: hex("9"), prev: hex("0") };
 
-const inputs = (over: Partial<HookInputs> = {}): HookInputs => ({
+const inputs = (over: Partial<RoleHookInputs> = {}): RoleHookInputs => ({
     service: "app", role: "web", version: "v2", command: "bin/rails db:migrate", when: "paused", runOn: "primary", timeout: 120, env: {},
     targets: [target("h1", web.h1.id), target("h2", web.h2.id)], runsOn: ["h1"],
     health: { kind: "proxy", target: route, appPort: 3000 }, proxy: { ...route, appPort: 3000 },
@@ -102,13 +103,13 @@ describe("paused hook, service-wide", () => {
     it("one role: pauses every host, switches all, runs the hook once, resumes all; the watchdog's lease is renewed per step", async () => {
         const log: Call[] = [];
         use(host("h1", log, { web: web.h1 }), host("h2", log, { web: web.h2 }));
-        const { outs } = await hookProvider.create(inputs());
+        const { outs } = await roleHookProvider.create(inputs());
         const L = log.map(label);
         before(L, /pause app-web/, /deploy app-web web/);
         before(L, /deploy app-web web/, /hook/);
         before(L, /hook/, /resume/);
         assert.equal(at(L, /hook/).length, 1);
-        assert.deepEqual((outs as HookOutputs).runs.map((r) => r.host), ["h1"]);
+        assert.deepEqual((outs as RoleHookOutputs).runs.map((r) => r.host), ["h1"]);
         // Requests may be held for the whole window: both drains and switches, the hook, a margin.
         assert.equal(holdLimit(inputs()), 2 * (30 + 30) + 120 + 30);
         assert.deepEqual(log.find((c) => c.argv[4] === "pause")!.argv, proxy.pause("app-web", 30, 270));
@@ -122,7 +123,7 @@ describe("paused hook, service-wide", () => {
         const log: Call[] = [];
         use(host("h1", log, { web: web.h1, api: api.h1, worker }), host("h2", log, { web: web.h2, api: api.h2 }));
         const i = inputs({ held: [heldApi, heldWorker], holds: ["api", "worker"] });
-        await hookProvider.create(i);
+        await roleHookProvider.create(i);
         const L = log.map(label);
         for (const h of ["h1", "h2"]) for (const s of ["app-web", "app-api"]) assert.equal(at(L, new RegExp(`^${h} pause ${s}$`)).length, 1, `${h} ${s} paused`);
         before(L, /pause/, /deploy app-(web|api) (web|api)\d/);
@@ -142,7 +143,7 @@ describe("paused hook, service-wide", () => {
     it("on hook failure: every held route goes back and resumes first; then old workers start and new containers stop", async () => {
         const log: Call[] = [];
         use(host("h1", log, { web: web.h1, api: api.h1, worker }).on(isHook, { code: 1, stdout: "boom\n" }), host("h2", log, { web: web.h2, api: api.h2 }));
-        await assert.rejects(hookProvider.create(inputs({ held: [heldApi, heldWorker] })), HookFailedError);
+        await assert.rejects(roleHookProvider.create(inputs({ held: [heldApi, heldWorker] })), HookFailedError);
         const L = log.map(label).slice(log.findIndex((c) => isHook(c.argv)));
         assert.deepEqual(at(L, /deploy app-(web|api) old/).map((i) => L[i]).sort(), [
             "h1 deploy app-api oldapi1", "h1 deploy app-web oldweb1", "h2 deploy app-api oldapi2", "h2 deploy app-web oldweb2",
@@ -156,7 +157,7 @@ describe("paused hook, service-wide", () => {
     it("a host added to a running role is neither paused nor switched by the hook: its traffic switch routes it after the hook", async () => {
         const log: Call[] = [];
         use(host("h1", log, { web: web.h1 }), host("h2", log, { web: { id: web.h2.id } }));
-        await hookProvider.create(inputs());
+        await roleHookProvider.create(inputs());
         const L = log.map(label);
         assert.deepEqual(L.filter((l) => l.startsWith("h2")), ["h2 inspect", "h2 list web"]);
         before(L, /h1 deploy app-web web1/, /hook/);
@@ -165,14 +166,14 @@ describe("paused hook, service-wide", () => {
     it("first deploy: nothing serves, nothing is paused or switched; a failure leaves no route behind", async () => {
         const log: Call[] = [];
         use(host("h1", log, { web: { id: web.h1.id } }).on(isHook, { code: 2 }));
-        await assert.rejects(hookProvider.create(inputs({ targets: [target("h1", web.h1.id)] })), HookFailedError);
+        await assert.rejects(roleHookProvider.create(inputs({ targets: [target("h1", web.h1.id)] })), HookFailedError);
         assert.deepEqual(log.map(label), ["h1 inspect", "h1 find", "h1 list web", "h1 hook"]);
     });
 
     it("if pausing fails, nothing was paused: no rollback, no resume, the watchdog is disarmed", async () => {
         const log: Call[] = [];
         use(host("h1", log, { web: web.h1 }).on([...PROXY_CLI, "pause"], { code: 1, stderr: "no such service" }));
-        await assert.rejects(hookProvider.create(inputs({ targets: [target("h1", web.h1.id)] })), /no such service/);
+        await assert.rejects(roleHookProvider.create(inputs({ targets: [target("h1", web.h1.id)] })), /no such service/);
         assert.deepEqual(log.map(label), ["h1 inspect", "h1 find", "h1 list web", "h1 arm 60 rollback", "h1 pause app-web", "h1 disarm"]);
     });
 
@@ -180,7 +181,7 @@ describe("paused hook, service-wide", () => {
         const log: Call[] = [];
         use(host("h1", log, { web: web.h1 }).on(isHook, { code: 1 })
             .on((a) => a[4] === "deploy" && a.includes(`${web.h1.prev.slice(0, 12)}:3000`), { code: 1, stderr: "target failed to become healthy" }));
-        await assert.rejects(hookProvider.create(inputs({ targets: [target("h1", web.h1.id)] })), HookFailedError);
+        await assert.rejects(roleHookProvider.create(inputs({ targets: [target("h1", web.h1.id)] })), HookFailedError);
         assert.deepEqual(log.map(label).slice(-4), ["h1 hook", "h1 deploy app-web oldweb1", "h1 resume app-web", "h1 disarm"]);
         assert.ok(stderr.lines.some((l) => /could not restore the previous route, the new container keeps serving/.test(l)));
     });
@@ -189,7 +190,7 @@ describe("paused hook, service-wide", () => {
         const log: Call[] = [];
         const resumeOnlyArm = (a: string[]) => isArm(a) && !a.join(" ").includes(" deploy ");
         use(host("h1", log, { web: web.h1 }), host("h2", log, { web: web.h2 }).on(resumeOnlyArm, { code: 255, stderr: "SSH connection lost" }));
-        await assert.rejects(hookProvider.create(inputs({ targets: [target("h1", web.h1.id), target("h2", web.h2.id)] })), /SSH connection lost/);
+        await assert.rejects(roleHookProvider.create(inputs({ targets: [target("h1", web.h1.id), target("h2", web.h2.id)] })), /SSH connection lost/);
         const after = log.map(label).slice(log.map(label).indexOf("h1 hook"));
         assert.ok(!after.some((l) => /deploy app-web old/.test(l)), `routed back to old code after the hook: ${after.join(", ")}`);
         assert.ok(after.includes("h1 resume app-web") && after.includes("h2 resume app-web"), after.join(", "));
@@ -199,7 +200,7 @@ describe("paused hook, service-wide", () => {
     it("a failed resume is retried; the watchdog is disarmed only after kamal-proxy confirms it", async () => {
         const log: Call[] = [];
         use(host("h1", log, { web: web.h1 }).on([...PROXY_CLI, "resume"], { code: 1, stderr: "connection refused" }, 1));
-        await hookProvider.create(inputs({ targets: [target("h1", web.h1.id)] }));
+        await roleHookProvider.create(inputs({ targets: [target("h1", web.h1.id)] }));
         assert.deepEqual(log.map(label).slice(-3), ["h1 resume app-web", "h1 resume app-web", "h1 disarm"]);
     });
 
@@ -207,7 +208,7 @@ describe("paused hook, service-wide", () => {
         this.timeout(10_000);
         const log: Call[] = [];
         use(host("h1", log, { web: web.h1 }).on([...PROXY_CLI, "resume"], { code: 1, stderr: "connection refused" }));
-        await assert.rejects(hookProvider.create(inputs({ targets: [target("h1", web.h1.id)] })),
+        await assert.rejects(roleHookProvider.create(inputs({ targets: [target("h1", web.h1.id)] })),
             /h1: kamal-proxy did not confirm the resume on h1 \(app-web\) after retries; .*`docker exec kamal-proxy kamal-proxy resume app-web`/);
         assert.equal(log.filter((c) => c.argv[4] === "resume").length, 3);
         // Armed for pause, switch, hook, resume; the last one is left to resume the route.
@@ -216,7 +217,7 @@ describe("paused hook, service-wide", () => {
 
     it("needs a proxied role", async () => {
         use(host("h1", [], { web: web.h1 }));
-        await assert.rejects(hookProvider.create(inputs({ proxy: undefined })), /role "web" is not behind kamal-proxy/);
+        await assert.rejects(roleHookProvider.create(inputs({ proxy: undefined })), /role "web" is not behind kamal-proxy/);
     });
 
     it("runOn all: the window counts one hook run per host", () => {

@@ -4,11 +4,11 @@
  */
 import assert from "node:assert/strict";
 import * as path from "node:path";
-import { proxyTarget, readErrorPages } from "../../config/resolve";
+import { proxyTarget, readErrorPages } from "../../components/inputs";
 import { parseAppConfig } from "../../config/validate";
 import * as kamal from "../../provider/commands/kamal";
-import { containerProvider } from "../../provider/resources/container";
-import { ReleaseInputs, releaseProvider } from "../../provider/resources/release";
+import { roleContainerProvider } from "../../provider/resources/role-container";
+import { TrafficSwitchInputs, trafficSwitchProvider } from "../../provider/resources/traffic-switch";
 import { captureStderr, connection, FakeHost, installHosts } from "./fakes";
 import { fixture, load, reveal, secret } from "./loader/helpers";
 
@@ -48,7 +48,7 @@ describe("error pages and custom certificates", () => {
         it("writes this version's pages and the certificate on stdin before deploying with them, then drops other versions' pages", async () => {
             const h1 = new FakeHost("h1").on(() => true, { stdout: "" });
             uninstall = installHosts([h1]);
-            const inputs: ReleaseInputs = {
+            const inputs: TrafficSwitchInputs = {
                 connection: connection("h1"), service: "shop", role: "web", containerId: "a".repeat(64), containerName: "shop-web-v2",
                 proxy: {
                     service: "shop-web", appPort: 80, hosts: ["shop.example"], tls: true, deployTimeout: 30, drainTimeout: 30,
@@ -59,7 +59,7 @@ describe("error pages and custom certificates", () => {
                 errorPages: { version: "v2", files: { "502.html": "bad gateway", "503.html": "maintenance" } },
                 tlsCertificate: { certificatePem: "CERT-TEXT", privateKeyPem: "PRIVATE-KEY-TEXT" },
             };
-            await releaseProvider.create(inputs);
+            await trafficSwitchProvider.create(inputs);
             const writes = h1.calls.filter((c) => c.argv[2]?.includes("chmod"));
             assert.deepEqual(writes.map((c) => [c.argv[4], c.stdin]), [
                 [".kamal/proxy/apps-config/shop/error_pages/v2/502.html", "bad gateway"],
@@ -79,7 +79,7 @@ describe("error pages and custom certificates", () => {
 
             // destroy: the key leaves the host with the app
             h1.on(["docker", "container", "inspect"], { code: 1, stderr: "No such container" });
-            await releaseProvider.delete!("h1/shop-web", { ...inputs, retired: [], switchedAt: 1 });
+            await trafficSwitchProvider.delete!("h1/shop-web", { ...inputs, retired: [], switchedAt: 1 });
             assert.ok(h1.calls.some((c) => c.argv.join(" ") === kamal.removeProxyDir(".kamal/proxy/apps-config/shop/tls/web").join(" ")));
         });
 
@@ -91,7 +91,7 @@ describe("error pages and custom certificates", () => {
                 .on(["docker", "container", "inspect", "--format", "{{json .State}}\t{{.Id}}\t{{.Name}}", id], { stdout: `{"Status":"running","Running":true}\t${id}\t/shop-web-v2\n` })
                 .on(["docker", "run"], { stdout: `${id}\n` });
             uninstall = installHosts([h1]);
-            await containerProvider.create({
+            await roleContainerProvider.create({
                 connection: connection("h1"), service: "shop", role: "web", version: "v2", image: "acme/shop:v2", env: {}, secretEnv: {}, labels: {}, volumes: [], options: {},
                 health: { kind: "docker", readinessDelay: 0, deployTimeout: 5 },
                 tlsCertificate: { certificatePem: "CERT-TEXT", privateKeyPem: "PRIVATE-KEY-TEXT" },

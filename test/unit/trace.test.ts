@@ -106,7 +106,7 @@ describe("trace", () => {
             .on(["docker", "run"], { stdout: `${id}\n` })
             .on((argv) => argv[2] === "inspect" && argv.at(-1) === id, { stdout: inspectOutput(id, "app-worker-v1", { running: true, health: "healthy" }) });
         uninstall = installHosts([h]);
-        return providers.Container.create({
+        return providers.RoleContainer.create({
             connection: connection("h1"), service: "app", role: "worker", version: "v1", image: "app:v1",
             env: {}, secretEnv: { TOKEN: "s3cret" }, labels: {}, volumes: [], options: {},
             health: { kind: "docker", readinessDelay: 0, deployTimeout: 5 },

@@ -12,7 +12,7 @@ import {
 } from "../../provider/transport/bounds";
 import { Dial, SshTransport } from "../../provider/transport/ssh";
 import { TransportError } from "../../provider/transport/types";
-import { Health, waitHealthy } from "../../provider/operations";
+import { Health, waitHealthy } from "../../provider/effects/containers";
 import { FakeHost } from "./fakes";
 
 const route: proxy.DeployTarget = {

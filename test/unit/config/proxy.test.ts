@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { KamalApp } from "../../../components/KamalApp";
-import { proxyTarget, roleProxy } from "../../../config/resolve";
+import { proxyTarget, roleProxy } from "../../../components/inputs";
 import { isProxied, mergeProxy, primaryRoleOf, replaceHosts } from "../../../config/schema";
 import { KamalConfigError, parseAppConfig } from "../../../config/validate";
 import { minimal, problems, yamlProblems } from "./helpers";

@@ -1,7 +1,7 @@
 /** config/schema.ts: the app's shape as a whole, Kamal's defaults, and values refused before any host is touched. */
 import assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
-import { roleProxy } from "../../../config/resolve";
+import { roleProxy } from "../../../components/inputs";
 import type { KamalAppInput } from "../../../config/schema";
 import { parseAppConfig } from "../../../config/validate";
 import { minimal, problems } from "./helpers";

@@ -8,10 +8,10 @@
  */
 import { randomBytes } from "node:crypto";
 import * as os from "node:os";
-import * as lockCmd from "./commands/lock";
-import { isUnknown } from "./resources/common";
+import * as lockCmd from "../commands/lock";
+import { isUnknown } from "../resources/common";
 import { onShutdown } from "./shutdown";
-import { connect, run, SshTarget, Transport } from "./transport";
+import { connect, run, SshTarget, Transport } from "../transport";
 
 /** The deploy lock every host change of one deployment waits for: Kamal's lock directory on the primary host. */
 export interface LockSpec {

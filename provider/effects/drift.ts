@@ -10,7 +10,7 @@ import { createHash } from "node:crypto";
 import * as docker from "../commands/docker";
 import * as kamal from "../commands/kamal";
 import * as proxyCmd from "../commands/proxy";
-import { envFilePath, Health, inspect, listRole, RoleRef, sameContainer, waitHealthy, writeEnvFile } from "../operations";
+import { envFilePath, Health, inspect, listRole, RoleRef, sameContainer, waitHealthy, writeEnvFile } from "./containers";
 import { run, Transport } from "../transport";
 import { progress } from "./common";
 
@@ -51,29 +51,7 @@ export async function repairContainer(t: Transport, id: string, p: ContainerProp
     }
 }
 
-/** One row of `kamal-proxy list` for a service, or undefined when the route is missing. */
-export interface Route {
-    host: string;
-    path: string;
-    target: string;
-    state: string;
-    tls: boolean;
-}
-
-/** Parses `kamal-proxy list`: every cell is wrapped in ANSI styling, so empty cells survive. */
-export function parseProxyList(stdout: string): Record<string, Route> {
-    const routes: Record<string, Route> = {};
-    for (const line of stdout.split("\n").slice(1)) {
-        const cells = [...line.matchAll(/\x1b\[[0-9;]*m(.*?)\x1b\[0m/g)].map((m) => m[1]);
-        const fields = cells.length >= 6 ? cells : line.trim().split(/\s{2,}/);
-        if (fields.length < 6 || !fields[0]) continue;
-        const [service, host, path, target, state, tls] = fields;
-        routes[service] = { host, path, target, state, tls: tls === "yes" };
-    }
-    return routes;
-}
-
-interface ReleaseProps extends RoleRef {
+interface SwitchProps extends RoleRef {
     containerId: string;
     containerName: string;
     proxy?: { service: string; appPort: number };
@@ -84,15 +62,15 @@ interface ReleaseProps extends RoleRef {
  * container (a Kamal deploy/rollback, a hand edit), or another container of
  * the role running beside ours.
  */
-export async function readRelease(t: Transport, p: ReleaseProps): Promise<string[]> {
+export async function readSwitch(t: Transport, p: SwitchProps): Promise<string[]> {
     const drift: string[] = [];
     if (p.proxy) {
-        const expected = `${p.containerId.slice(0, 12)}:${p.proxy.appPort}`;
+        const expected = proxyCmd.upstream(p.containerId, p.proxy.appPort);
         const listed = await t.exec(proxyCmd.list());
         if (listed.code !== 0) {
             drift.push(`kamal-proxy is not running, so ${p.proxy.service} serves nothing`);
         } else {
-            const route = parseProxyList(listed.stdout)[p.proxy.service];
+            const route = proxyCmd.parseProxyList(listed.stdout)[p.proxy.service];
             if (!route) drift.push(`kamal-proxy has no route ${p.proxy.service}`);
             else if (route.target !== expected) drift.push(`kamal-proxy routes ${p.proxy.service} to ${route.target}, not ${p.containerName} (${expected})`);
             // "stopped" is `kamal app maintenance`, a choice; a pause left behind is a fault.

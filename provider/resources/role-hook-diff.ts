@@ -4,7 +4,7 @@
  * how the hosts are reached (SSH user, key, port, known_hosts, pins, jump host).
  */
 import { changedKeys, isUnknown } from "./common";
-import type { HookInputs, HookTarget } from "./hook";
+import type { HookTarget, RoleHookInputs } from "./role-hook";
 
 /** What a hook ran on: each host and its container, without the SSH settings. */
 function ranOn(targets: readonly HookTarget[]): string {
@@ -16,7 +16,7 @@ function ranOn(targets: readonly HookTarget[]): string {
  * (preview, while their containers update in place) are no reason yet: the
  * engine diffs again with the real values before `up` runs anything.
  */
-export function rerunKeys(olds: Partial<HookInputs>, news: HookInputs, keys: readonly (keyof HookInputs)[]): string[] {
+export function rerunKeys(olds: Partial<RoleHookInputs>, news: RoleHookInputs, keys: readonly (keyof RoleHookInputs)[]): string[] {
     return keys.filter((k) => {
         if (k !== "targets") return changedKeys(olds, news, [k]).length > 0;
         if (isUnknown(news.targets)) return false;

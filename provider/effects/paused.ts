@@ -10,12 +10,13 @@ import { randomUUID } from "node:crypto";
 import * as docker from "../commands/docker";
 import * as hookCmd from "../commands/hook";
 import * as proxyCmd from "../commands/proxy";
-import { Health, listRole, sameContainer, waitHealthy } from "../operations";
+import type { HeldRole, HookRun, HookTarget, RoleHookInputs } from "../resources/role-hook";
 import { run, tail, Transport, TransportError } from "../transport";
 import { progress, transport } from "./common";
-import { ensureRunningAndHealthy, execHook, HeldRole, HookInputs, HookRun, HookTarget, stopStrayHooks } from "./hook";
+import { Health, listRole, sameContainer, waitHealthy } from "./containers";
+import { ensureRunningAndHealthy, execHook, stopStrayHooks } from "./hook";
 
-type Route = NonNullable<HookInputs["proxy"]>;
+type Route = NonNullable<RoleHookInputs["proxy"]>;
 
 /** A proxied role on one host. */
 interface HeldRoute {
@@ -49,7 +50,7 @@ interface HeldJob {
 const MARGIN = 30;
 
 /** The hook's own role first, then the roles it holds. */
-export function heldRolesOf(i: HookInputs): HeldRole[] {
+export function heldRolesOf(i: RoleHookInputs): HeldRole[] {
     return [{ role: i.role, targets: i.targets, health: i.health, proxy: i.proxy }, ...(i.held ?? [])];
 }
 
@@ -58,7 +59,7 @@ export function heldRolesOf(i: HookInputs): HeldRole[] {
  * of the paused window one after another, each at its own bound: per paused
  * route its drain and switch, each hook run, each non-proxied stop, plus 30 s.
  */
-export function holdLimit(i: HookInputs): number {
+export function holdLimit(i: RoleHookInputs): number {
     const roles = heldRolesOf(i);
     const routes = roles.flatMap((r) => (r.proxy ? r.targets.map(() => r.proxy!) : []));
     const jobs = roles.flatMap((r) => (r.proxy ? [] : r.targets.map(() => r.stopTimeout ?? 10)));
@@ -66,7 +67,7 @@ export function holdLimit(i: HookInputs): number {
     return routes.reduce((s, p) => s + p.drainTimeout + p.deployTimeout, 0) + runs * i.timeout + jobs.reduce((s, x) => s + x, 0) + MARGIN;
 }
 
-export async function runPaused(i: HookInputs): Promise<HookRun[]> {
+export async function runPaused(i: RoleHookInputs): Promise<HookRun[]> {
     if (!i.proxy) throw new Error(`role "${i.role}" is not behind kamal-proxy: the paused hook mode needs a proxied role; use before-traffic`);
     const roles = heldRolesOf(i);
     const limit = holdLimit(i);
@@ -140,7 +141,7 @@ export async function runPaused(i: HookInputs): Promise<HookRun[]> {
     return runs;
 }
 
-const targetOf = (route: Route, id: string) => `${id.slice(0, 12)}:${route.appPort}`;
+const targetOf = (route: Route, id: string) => proxyCmd.upstream(id, route.appPort);
 
 /**
  * The host-side dead man's switch: unless renewed or disarmed within

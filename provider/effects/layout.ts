@@ -5,8 +5,8 @@
  */
 import { spawnSync } from "node:child_process";
 import { userInfo } from "node:os";
-import * as kamal from "./commands/kamal";
-import { CommandError, run, Transport } from "./transport";
+import * as kamal from "../commands/kamal";
+import { CommandError, run, Transport } from "../transport";
 
 /**
  * Makes `absolute` (REPO:VERSION) name `image` on the host, carrying the

@@ -1,18 +1,15 @@
 /**
- * The effects: each function runs command builders' argv on one host through
- * a Transport. Providers compose these; nothing here knows about Pulumi.
+ * Effects on a role's containers on one host: inspect, start, wait for
+ * health, list, retire, and the env file they read. Each runs command
+ * builders' argv through a Transport; nothing here knows about Pulumi.
  */
 import { randomBytes } from "node:crypto";
-import * as docker from "./commands/docker";
-import { envFile as kamalEnvFile } from "./commands/kamal";
-import * as proxy from "./commands/proxy";
-import { ensureImage, ensureNetwork, singleFlight } from "./host-setup";
-import { CommandError, run, tail, Transport, TransportError } from "./transport";
-import { redactor } from "./redact";
-
-export { ensureImage, ensureNetwork, prepareHost, Registry } from "./host-setup";
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import * as docker from "../commands/docker";
+import { envFile as kamalEnvFile } from "../commands/kamal";
+import * as proxy from "../commands/proxy";
+import { CommandError, run, tail, Transport, TransportError } from "../transport";
+import { redactor } from "../redact";
+import { sleep } from "./common";
 
 export interface ContainerState {
     id: string;
@@ -92,7 +89,7 @@ export async function waitHealthy(t: Transport, id: string, health: Health, secr
     const short = id.slice(0, 12);
     try {
         if (health.kind === "proxy") {
-            const check = proxy.preflight({ ...health.target, target: `${short}:${health.appPort}` }, short);
+            const check = proxy.preflight({ ...health.target, target: proxy.upstream(id, health.appPort) }, short);
             try {
                 await run(t, check.deploy);
             } finally {
@@ -153,38 +150,4 @@ export async function retireOthers(t: Transport, ref: RoleRef, keepId: string, s
     const running = others.filter((c) => c.state === "running" || c.state === "restarting" || c.state === "paused");
     for (const c of running) await run(t, docker.stop(c.id, stopTimeout));
     return running.map((c) => c.name);
-}
-
-export async function proxyRunning(t: Transport): Promise<boolean> {
-    return (await inspect(t, proxy.PROXY_CONTAINER))?.running ?? false;
-}
-
-/** Ensure kamal-proxy runs; returns whether we started it (so destroy only removes what it made). */
-export function ensureProxy(t: Transport, spec: proxy.ProxyRunSpec): Promise<{ created: boolean }> {
-    return singleFlight(`${t.host}|proxy`, () => bootProxy(t, spec));
-}
-
-async function bootProxy(t: Transport, spec: proxy.ProxyRunSpec): Promise<{ created: boolean }> {
-    await ensureNetwork(t);
-    const existing = await inspect(t, proxy.PROXY_CONTAINER);
-    let created = false;
-    if (existing && !existing.running) {
-        await run(t, docker.start(existing.id));
-    } else if (!existing) {
-        await ensureImage(t, spec.image);
-        const argv = proxy.runProxy(spec);
-        const r = await t.exec(argv);
-        if (r.code === 0) created = true;
-        // Another process booted it meanwhile: adopt theirs.
-        else if (!/already in use/.test(r.stderr)) throw new CommandError(t.host, argv, r);
-        else if (!(await inspect(t, proxy.PROXY_CONTAINER))?.running) await run(t, docker.start(proxy.PROXY_CONTAINER));
-    }
-    // Ready when its control socket answers.
-    for (let i = 0; ; i++) {
-        const r = await t.exec(proxy.list());
-        if (r.code === 0) break;
-        if (i > 50) throw new Error(`${t.host}: kamal-proxy did not start: ${tail(r.stderr, 3)}`);
-        await sleep(200);
-    }
-    return { created };
 }

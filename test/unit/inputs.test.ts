@@ -1,11 +1,11 @@
-/** config/resolve.ts: the pure resolution from config to resource inputs. */
+/** components/inputs.ts: the pure resolution from config to resource inputs. */
 import assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import {
     hostEntry, hostKey, proxyServiceName, proxyTarget, roleCmd, roleEnv, roleHealth, roleLabels, roleProxy, roleVolumes, versionOf,
-} from "../../../config/resolve";
-import { parseAppConfig } from "../../../config/validate";
-import { minimal } from "./helpers";
+} from "../../components/inputs";
+import { parseAppConfig } from "../../config/validate";
+import { minimal } from "./config/helpers";
 
 describe("resolve", () => {
     describe("versionOf", () => {

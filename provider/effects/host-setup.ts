@@ -5,9 +5,9 @@
  * afterwards, because another process (another stack, Kamal) may race us.
  */
 import { createHash } from "node:crypto";
-import * as docker from "./commands/docker";
-import * as registryCmd from "./commands/registry";
-import { CommandError, run, Transport, TransportError } from "./transport";
+import * as docker from "../commands/docker";
+import * as registryCmd from "../commands/registry";
+import { CommandError, run, Transport, TransportError } from "../transport";
 
 export interface Registry {
     server?: string;

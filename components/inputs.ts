@@ -1,17 +1,18 @@
 /**
- * Pure functions from validated config to what each resource needs. The
- * components only wire these into the graph.
+ * Pure functions from validated config to what each resource's provider
+ * needs: the one place configuration becomes provider inputs (config itself
+ * knows nothing of the provider). The components wire these into the graph.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { Health } from "../provider/operations";
-import type { ReleaseInputs } from "../provider/resources/release";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { isProxied, mergeProxy, ProxyConfig } from "../config/schema";
+import type { KamalAppConfig, RoleConfig } from "../config/types";
 import { ERROR_PAGE } from "../provider/commands/kamal";
 import { APPS_CONFIG_MOUNT } from "../provider/commands/proxy";
 import { splitWords } from "../provider/commands/shell";
-import { isProxied, mergeProxy, ProxyConfig } from "./schema";
-import type { KamalAppConfig, RoleConfig } from "./types";
+import type { Health } from "../provider/effects/containers";
+import type { TrafficSwitchInputs } from "../provider/resources/traffic-switch";
 
 /** The version a new container is named by: the image's tag, or its digest's first 12 hex digits. */
 export function versionOf(image: string): string {
@@ -52,7 +53,7 @@ export function roleProxy(app: KamalAppConfig, role: string): ProxyConfig | unde
     return mergeProxy(app.proxy, typeof own === "object" ? own : undefined);
 }
 
-export function proxyTarget(app: KamalAppConfig, role: string): NonNullable<ReleaseInputs["proxy"]> | undefined {
+export function proxyTarget(app: KamalAppConfig, role: string): NonNullable<TrafficSwitchInputs["proxy"]> | undefined {
     const p = roleProxy(app, role);
     if (!p) return undefined;
     return {

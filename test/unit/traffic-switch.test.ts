@@ -1,0 +1,130 @@
+/**
+ * TrafficSwitch's provider against fake hosts: the switch, retirement, stale
+ * health-check routes, destroy, and two states deploying one service.
+ */
+import assert from "node:assert/strict";
+import * as docker from "../../provider/commands/docker";
+import * as proxy from "../../provider/commands/proxy";
+import { TrafficSwitchInputs, trafficSwitchProvider } from "../../provider/resources/traffic-switch";
+import { CommandError } from "../../provider/transport";
+import { connection, inspectOutput, psLine } from "./fakes";
+import { dockerHost, hex, inspecting, NEW_ID, OLD_ID, PROXY_CLI, route, stderr, uninstallHosts, use, withFakeHosts } from "./provider-hosts";
+
+describe("trafficSwitchProvider", () => {
+    withFakeHosts();
+
+    const inputs = (over: Partial<TrafficSwitchInputs> = {}): TrafficSwitchInputs => ({
+        connection: connection("h1"),
+        service: "app",
+        role: "web",
+        containerId: NEW_ID,
+        containerName: "app-web-v3",
+        proxy: { ...route, appPort: 3000 },
+        stopTimeout: 20,
+        retainContainers: 2,
+        ...over,
+    });
+    const [A, B, C, D] = ["1", "2", "3", "4"].map(hex);
+    const ps = [
+        psLine(NEW_ID, "app-web-v3", "running", "2024-01-05 10:00:00"),
+        psLine(C, "app-web-v1b", "exited", "2024-01-02 10:00:00"),
+        psLine(A, "app-web-v2", "running", "2024-01-04 10:00:00"),
+        psLine(D, "app-web-v1a", "exited", "2024-01-01 10:00:00"),
+        psLine(B, "app-web-v1c", "exited", "2024-01-03 10:00:00"),
+        psLine(hex("9"), "app-web-v2", "running", "2024-01-04 10:00:00", "staging"),
+    ].join("\n");
+
+    it("switches traffic, stops the role's other running containers (pruning is service-wide: interop.test.ts)", async () => {
+        const h1 = dockerHost("h1").on(["docker", "ps"], { stdout: ps });
+        use(h1);
+        const before = Date.now();
+        const { id, outs } = await trafficSwitchProvider.create(inputs());
+        assert.equal(id, "h1/app-web");
+        assert.deepEqual(h1.calls.map((c) => c.argv), [
+            proxy.deploy({ ...route, target: "aaaaaaaaaaaa:3000" }),
+            docker.listRoleContainers("app", "web"),
+            proxy.list(),
+            docker.stop(A, 20),
+        ]);
+        assert.deepEqual(outs.retired, ["app-web-v2"]);
+        assert.ok(outs.switchedAt >= before);
+        assert.ok(stderr.lines.some((l) => l === "[web@h1] stopped app-web-v2"));
+    });
+
+    it("removes the role's health-check routes a deploy killed mid-check left behind, and no other route", async () => {
+        const rows = ["app-web  app.example.com  /  aaaaaaaaaaaa:3000  running  no", "app-web-preflight-cccccccccccc  cccccccccccc.preflight.invalid  /  cccccccccccc:3000  running  no",
+            "app-api-preflight-dddddddddddd  dddddddddddd.preflight.invalid  /  dddddddddddd:3000  running  no"];
+        const h1 = dockerHost("h1").on(["docker", "ps"], { stdout: ps }).on([...PROXY_CLI, "list"], { stdout: ["Service  Host  Path  Target  State  TLS", ...rows].join("\n") });
+        use(h1);
+        await trafficSwitchProvider.create(inputs());
+        assert.deepEqual(h1.find([...PROXY_CLI, "remove"]).map((c) => c.argv), [proxy.remove("app-web-preflight-cccccccccccc")]);
+    });
+
+    it("a role without kamal-proxy: no switch, only retirement", async () => {
+        const h1 = dockerHost("h1").on(["docker", "ps"], { stdout: ps });
+        use(h1);
+        await trafficSwitchProvider.create(inputs({ proxy: undefined, retainContainers: 5, stopTimeout: undefined }));
+        assert.deepEqual(h1.calls.map((c) => c.argv), [docker.listRoleContainers("app", "web"), docker.stop(A)]);
+    });
+
+    it("a failed switch stops nothing", async () => {
+        const h1 = dockerHost("h1").on(["docker", "ps"], { stdout: ps }).on([...PROXY_CLI, "deploy"], { code: 1, stderr: "target failed to become healthy" });
+        use(h1);
+        await assert.rejects(trafficSwitchProvider.create(inputs()), CommandError);
+        assert.equal(h1.calls.length, 1);
+    });
+
+    it("diff: a new container or new proxy settings redeploy", async () => {
+        const olds = { ...inputs(), retired: [], switchedAt: 1 };
+        assert.deepEqual(await trafficSwitchProvider.diff!("x", olds, inputs()), { changes: false });
+        assert.deepEqual(await trafficSwitchProvider.diff!("x", olds, inputs({ containerId: OLD_ID })), { changes: true });
+        assert.deepEqual(await trafficSwitchProvider.diff!("x", olds, inputs({ retainContainers: 3 })), { changes: true });
+    });
+
+    it("delete removes the kamal-proxy service, tolerating one already gone", async () => {
+        const h1 = dockerHost("h1")
+            .on(inspecting("kamal-proxy"), { stdout: inspectOutput(hex("e"), "kamal-proxy", { running: true }) })
+            .on([...PROXY_CLI, "remove"], { code: 1, stderr: "Error: service not found" });
+        use(h1);
+        await trafficSwitchProvider.delete!("h1/app-web", { ...inputs(), retired: [], switchedAt: 1 });
+        assert.deepEqual(h1.find([...PROXY_CLI, "remove"]).map((c) => c.argv), [proxy.remove("app-web")]);
+    });
+
+    describe("two states deploying one service (not at once)", () => {
+        const listing = (target: string) => ({ stdout: `Service  Host  Path  Target  State  TLS\napp-web  app.example.com  /  ${target}  running  no\n` });
+
+        it("destroy leaves a route another state switched to its running container, and says so", async () => {
+            const h1 = dockerHost("h1")
+                .on(inspecting("kamal-proxy"), { stdout: inspectOutput(hex("e"), "kamal-proxy", { running: true }) })
+                .on([...PROXY_CLI, "list"], listing("cccccccccccc:3000"))
+                .on(inspecting("cccccccccccc"), { stdout: inspectOutput(hex("c"), "app-web-v9", { running: true }) });
+            use(h1);
+            await trafficSwitchProvider.delete!("h1/app-web", { ...inputs(), retired: [], switchedAt: 1 });
+            assert.equal(h1.find([...PROXY_CLI, "remove"]).length, 0);
+            assert.ok(stderr.lines.some((l) => l.includes("routes app-web to app-web-v9, which this stack did not deploy: route left in place")), stderr.lines.join("\n"));
+        });
+
+        it("destroy removes the route when it points at our container, or at one that no longer runs", async () => {
+            for (const target of ["aaaaaaaaaaaa:3000", "dddddddddddd:3000"]) {
+                const h1 = dockerHost("h1")
+                    .on(inspecting("kamal-proxy"), { stdout: inspectOutput(hex("e"), "kamal-proxy", { running: true }) })
+                    .on([...PROXY_CLI, "list"], listing(target))
+                    .on(inspecting("dddddddddddd"), { stdout: inspectOutput(hex("d"), "app-web-v0", { running: false, status: "exited" }) });
+                use(h1);
+                await trafficSwitchProvider.delete!("h1/app-web", { ...inputs(), retired: [], switchedAt: 1 });
+                assert.deepEqual(h1.find([...PROXY_CLI, "remove"]).map((c) => c.argv), [proxy.remove("app-web")], target);
+                uninstallHosts();
+            }
+        });
+
+        it("a stack's first switch names the containers it took over from another state or Kamal; later switches do not", async () => {
+            const h1 = dockerHost("h1").on(["docker", "ps"], { stdout: ps });
+            use(h1);
+            const { outs } = await trafficSwitchProvider.create(inputs());
+            assert.ok(stderr.lines.some((l) => l.startsWith("[web@h1] app-web-v2 ran without being in this stack's state")), stderr.lines.join("\n"));
+            const lines = stderr.lines.length;
+            await trafficSwitchProvider.update!("h1/app-web", outs, inputs());
+            assert.ok(!stderr.lines.slice(lines).some((l) => l.includes("without being in this stack's state")));
+        });
+    });
+});
