@@ -21,8 +21,8 @@ trap cleanup EXIT
   set -euo pipefail
   bash scripts/testbed/pulumi-cli.sh >"$prep_dir/cli-dir"
   bash scripts/testbed/language-host.sh >"$prep_dir/language-host-dir"
-  # Two pairs of hosts: the e2e files run two at a time (test/e2e/parallel.ts).
-  bash scripts/testbed/up.sh 4
+  # A pair of hosts per e2e file running at once (test/e2e/parallel.ts).
+  bash scripts/testbed/up.sh $((2 * ${E2E_PAIRS:-3}))
 ) >"$prep_dir/log" 2>&1 &
 prep=$!
 
@@ -48,7 +48,7 @@ export PULUMI_CLI_DIR="$(cat "$prep_dir/cli-dir")"
 # `pulumi up` on a project directory (examples/) starts the language plugin from PATH.
 export PATH="$(cat "$prep_dir/language-host-dir"):$PATH"
 
-echo "== end-to-end tests (two files at a time, each on its own pair of hosts)"
+echo "== end-to-end tests (${E2E_PAIRS:-3} files at a time, each on its own pair of hosts)"
 node dist/test/e2e/parallel.js
 
 echo "== scale benchmark, smoke run (2 hosts, one round: it still runs; figures only, no pass/fail on them)"

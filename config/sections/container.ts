@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { problem } from "../issues";
-import type { Field, KeySpec, Path, Reader } from "./reader";
+import type { Field, Path, PlainKind, Reader } from "./reader";
 
 /** pulumi-kamal labels every container with these: the app may not set them. */
 export const RESERVED_LABELS = ["destination", "role", "service"];
@@ -40,7 +40,7 @@ function volumeSpecOk(v: string): boolean {
 
 export const loggingSchema = z.strictObject({ driver: z.string().optional(), options: z.record(z.string(), z.string()).optional() });
 
-const LOGGING: KeySpec = { ours: ["driver", "options"] };
+const LOGGING: Record<string, PlainKind> = { driver: "str", options: "strMap" };
 
 /** Labels as written; the schema rejects the reserved ones. */
 export function readLabels(r: Reader, f: Field, argPath: Path): Record<string, string> | undefined {
@@ -74,10 +74,5 @@ export function readOptions(r: Reader, f: Field, argPath: Path): Record<string, 
 }
 
 export function readLogging(r: Reader, f: Field, argPath: Path): Record<string, unknown> | undefined {
-    const m = r.map(f, LOGGING, argPath);
-    if (!m) return undefined;
-    const out: Record<string, unknown> = {};
-    r.put(out, "driver", argPath, m.get("driver"), (x, p) => r.str(x, p));
-    r.put(out, "options", argPath, m.get("options"), (x, p) => r.strMap(x, p));
-    return out;
+    return r.fields(f, argPath, LOGGING);
 }

@@ -8,7 +8,7 @@ import type { KamalAppConfig } from "../types";
 import { problem } from "../issues";
 import { input, isPlainObject, port, rolesOf, seconds } from "./fields";
 import { primaryRoleOf } from "./primary";
-import type { Field, KeySpec, Path, Reader } from "./reader";
+import type { Field, KeySpec, Path, PlainKind, Reader } from "./reader";
 
 /** kamal-proxy's image when the app names none: the version Kamal 2.12 requires. */
 export const DEFAULT_PROXY_IMAGE = "basecamp/kamal-proxy:v0.9.2";
@@ -120,10 +120,10 @@ const PROXY: KeySpec = {
         "path_prefixes", "strip_path_prefix", "healthcheck", "buffering", "run", "logging",
     ],
 };
-const PROXY_LOGGING: KeySpec = { ours: ["request_headers", "response_headers"] };
+const PROXY_LOGGING: Record<string, PlainKind> = { request_headers: "strList", response_headers: "strList" };
 const SSL: KeySpec = { ours: ["certificate_pem", "private_key_pem"] };
-const HEALTHCHECK: KeySpec = { ours: ["path", "interval", "timeout"] };
-const BUFFERING: KeySpec = { ours: ["requests", "responses", "max_request_body", "max_response_body", "memory"] };
+const HEALTHCHECK: Record<string, PlainKind> = { path: "str", interval: "num", timeout: "num" };
+const BUFFERING: Record<string, PlainKind> = { requests: "bool", responses: "bool", max_request_body: "int", max_response_body: "int", memory: "int" };
 const PROXY_RUN: KeySpec = {
     ours: ["http_port", "https_port", "registry", "repository", "version"],
     kamal: {
@@ -190,43 +190,9 @@ export function readProxy(r: Reader, f: Field, argPath: Path, app?: Record<strin
             r.record([...argPath, "pathPrefix"], prefixes.origin, prefixes.ypath);
         }
     } else r.put(out, "pathPrefix", argPath, m.get("path_prefix"), (x, p) => r.str(x, p));
-    const hc = m.get("healthcheck");
-    if (hc) {
-        r.put(out, "healthcheck", argPath, hc, (x, p) => {
-            const hm = r.map(x, HEALTHCHECK, p);
-            if (!hm) return undefined;
-            const o: Record<string, unknown> = {};
-            r.put(o, "path", p, hm.get("path"), (y, q) => r.str(y, q));
-            r.put(o, "interval", p, hm.get("interval"), (y, q) => r.num(y, q));
-            r.put(o, "timeout", p, hm.get("timeout"), (y, q) => r.num(y, q));
-            return o;
-        });
-    }
-    const buffering = m.get("buffering");
-    if (buffering) {
-        r.put(out, "buffering", argPath, buffering, (x, p) => {
-            const bm = r.map(x, BUFFERING, p);
-            if (!bm) return undefined;
-            const o: Record<string, unknown> = {};
-            r.put(o, "requests", p, bm.get("requests"), (y, q) => r.bool(y, q));
-            r.put(o, "responses", p, bm.get("responses"), (y, q) => r.bool(y, q));
-            r.put(o, "maxRequestBody", p, bm.get("max_request_body"), (y, q) => r.int(y, q));
-            r.put(o, "maxResponseBody", p, bm.get("max_response_body"), (y, q) => r.int(y, q));
-            r.put(o, "memory", p, bm.get("memory"), (y, q) => r.int(y, q));
-            return o;
-        });
-    }
-    const logging = m.get("logging");
-    if (logging) {
-        r.put(out, "logging", argPath, logging, (x, p) => {
-            const lm = r.map(x, PROXY_LOGGING, p);
-            if (!lm) return undefined;
-            const o: Record<string, unknown> = {};
-            r.put(o, "requestHeaders", p, lm.get("request_headers"), (y, q) => r.strList(y, q));
-            r.put(o, "responseHeaders", p, lm.get("response_headers"), (y, q) => r.strList(y, q));
-            return o;
-        });
-    }
+    r.put(out, "healthcheck", argPath, m.get("healthcheck"), (x, p) => r.fields(x, p, HEALTHCHECK));
+    r.put(out, "buffering", argPath, m.get("buffering"), (x, p) => r.fields(x, p, BUFFERING));
+    r.put(out, "logging", argPath, m.get("logging"), (x, p) => r.fields(x, p, PROXY_LOGGING));
     const run = m.get("run");
     if (run) {
         if (!app) r.warnAt(run.origin, run.ypath, "ignored; kamal-proxy runs once per host: set proxy.run at the root");

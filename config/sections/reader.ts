@@ -35,6 +35,9 @@ export interface KeySpec {
     extensions?: boolean;
 }
 
+/** How `Reader.fields` reads a plain field. */
+export type PlainKind = "str" | "num" | "int" | "bool" | "strList" | "strMap";
+
 export class Reader {
     readonly problems: Problem[] = [];
     readonly warnings: Problem[] = [];
@@ -200,6 +203,20 @@ export class Reader {
         target[key] = value;
         this.record([...argPath, key], f.origin, f.ypath);
         return value;
+    }
+
+    /**
+     * A map of plain fields, each read as its kind and stored under its
+     * camelCase name (`max_request_body` -> `maxRequestBody`); other keys are errors.
+     */
+    fields(f: Field, argPath: Path, kinds: Readonly<Record<string, PlainKind>>): Record<string, unknown> | undefined {
+        const m = this.map(f, { ours: Object.keys(kinds) }, argPath);
+        if (!m) return undefined;
+        const out: Record<string, unknown> = {};
+        for (const [key, kind] of Object.entries(kinds)) {
+            this.put(out, key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()), argPath, m.get(key), (x, p) => this[kind](x, p));
+        }
+        return out;
     }
 
     /** A secret's value (as a Pulumi secret), or undefined after reporting why not. */
