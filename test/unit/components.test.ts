@@ -1,90 +1,17 @@
 /**
  * Component wiring under Pulumi's mocks: which resources a KamalApp registers,
- * their inputs, and their dependencies (read off the mock monitor's register
- * requests, where `dependsOn` shows up as dependency URNs).
+ * their inputs, and their dependencies.
  */
 import assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
-import { KamalApp, KamalAppArgs } from "../../components/KamalApp";
+import { KamalApp } from "../../components/KamalApp";
 import { KamalProxy } from "../../components/KamalProxy";
 import { KamalConfigError } from "../../config/validate";
-
-interface Registered {
-    type: string;
-    name: string;
-    inputs: Record<string, any>;
-    /** Dependencies as `ShortType::name`. */
-    deps: string[];
-    /** The types of its aliases (former types, same name and parent). */
-    aliases: string[];
-}
-
-const SECRET_SIG = "4dabf18193072939515e22adb298388d";
-const isSecret = (v: unknown) => typeof v === "object" && v !== null && (v as any)[SECRET_SIG] === "1b47061264138c4ac30d75fd1eb44270";
-const reveal = (v: any) => (isSecret(v) ? v.value : v);
-
-/** `urn:pulumi:stack::proj::a:b:Parent$pkg:mod:Type::name` -> `Type::name`. */
-const short = (urn: string) => {
-    const [, , types, name] = urn.split("::");
-    return `${types.split("$").pop()!.split(":").pop()}::${name}`;
-};
-
-let registered: Registered[];
-
-beforeEach(async () => {
-    registered = [];
-    const pending = new Map<string, { deps: string[]; aliases: string[] }>();
-    await pulumi.runtime.setMocks({
-        newResource: (args) => {
-            const req = pending.get(`${args.type}::${args.name}`);
-            registered.push({ type: args.type, name: args.name, inputs: args.inputs, deps: req?.deps ?? [], aliases: req?.aliases ?? [] });
-            return { id: args.custom ? `${args.name}-id` : undefined, state: args.inputs };
-        },
-        call: () => ({}),
-    }, "project", "stack", false);
-    // The mock API does not pass dependencies on; the register request carries them.
-    const monitor = pulumi.runtime.getMonitor() as any;
-    const register = monitor.registerResource.bind(monitor);
-    monitor.registerResource = (req: any, callback: unknown) => {
-        pending.set(`${req.getType()}::${req.getName()}`, {
-            deps: req.getDependenciesList().map(short),
-            aliases: req.getAliasesList().map((a: any) => (a.hasSpec() ? a.getSpec().getType() : a.getUrn())),
-        });
-        return register(req, callback);
-    };
-});
-
-const settled = (o: pulumi.Output<unknown>) => new Promise<void>((resolve) => o.apply(() => resolve()));
-
-/** Builds the app and waits until every resource it made is registered. */
-async function deploy(name: string, args: KamalAppArgs): Promise<KamalApp> {
-    const app = new KamalApp(name, args);
-    const outputs: pulumi.Output<unknown>[] = [app.urn];
-    for (const role of Object.values(app.roles)) {
-        outputs.push(role.urn, ...[...role.containers, ...role.switches, ...role.hooks].map((r) => r.urn));
-    }
-    for (const p of Object.values(app.proxies)) outputs.push(p.urn, p.instance.urn);
-    await Promise.all(outputs.map(settled));
-    return app;
-}
-
-const ofType = (type: string) => registered.filter((r) => r.type === `pulumi-nodejs:dynamic/kamal:${type}`);
-const named = (type: string, name: string) => {
-    const r = ofType(type).find((x) => x.name === name);
-    assert.ok(r, `no ${type} ${name}; have ${ofType(type).map((x) => x.name).join(", ")}`);
-    return r;
-};
-const names = (type: string) => ofType(type).map((r) => r.name).sort();
-const depsOf = (type: string, name: string) => [...named(type, name).deps].sort();
-
-const base = (roles: KamalAppArgs["roles"], extra: Partial<KamalAppArgs> = {}): KamalAppArgs => ({
-    service: "shop",
-    image: "registry.example.com/shop:v7",
-    roles,
-    ...extra,
-});
+import { base, deploy, depsOf, isSecret, named, names, ofType, registered, reveal, settled, useMockEngine } from "./mock-engine";
 
 describe("KamalApp wiring", function () {
+    useMockEngine();
+
     this.timeout(20_000); // serializing the provider stubs takes a moment the first time
 
     it("registers its components and the named dynamic resource types", async () => {
@@ -393,47 +320,11 @@ describe("KamalApp wiring", function () {
         });
     });
 
-    it("resources renamed since 0.1 alias their former type, so an upgrade renames them in state and replaces nothing", async () => {
-        await deploy("demo", base({ web: { hosts: ["h1"], hooks: { postAppBoot: "bin/migrate" } }, jobs: { hosts: ["h2"] } }));
-        const aliasesOf = (type: string) => [...new Set(ofType(type).map((r) => JSON.stringify(r.aliases)))].map((a) => JSON.parse(a));
-        // Same names and parents as before: only the type changed.
-        assert.deepEqual(aliasesOf("ProxyContainer"), [["pulumi-nodejs:dynamic/kamal:KamalProxy"]]);
-        assert.deepEqual(aliasesOf("RoleHook"), [["pulumi-nodejs:dynamic/kamal:PostAppBootHook"]]);
-        assert.deepEqual(names("ProxyContainer"), ["demo-proxy-h1"]);
-        assert.deepEqual(names("RoleHook"), ["demo-web-post-app-boot"]);
-        // Their type tokens did not change: no alias.
-        assert.deepEqual(aliasesOf("RoleContainer"), [[]]);
-        assert.deepEqual(aliasesOf("TrafficSwitch"), [[]]);
-    });
-
-    describe("the serialized provider", () => {
-        it("is the small stub that loads pulumi-kamal/provider by kind, the same for every resource of a kind", async () => {
-            await deploy("demo", base({ web: { hosts: ["h1", "h2"], hooks: { postAppBoot: "bin/migrate" } } }));
-            // One name per resource: the kind the stub loads is the type's own name.
-            for (const [type, kind] of [["RoleContainer", "RoleContainer"], ["TrafficSwitch", "TrafficSwitch"], ["ProxyContainer", "ProxyContainer"], ["RoleHook", "RoleHook"]]) {
-                const texts = new Set(ofType(type).map((r) => r.inputs.__provider));
-                assert.equal(texts.size, 1, `${type}: one provider text`);
-                const [text] = texts;
-                assert.equal(typeof text, "string");
-                assert.ok(text.length < 5000, `${type}: ${text.length} characters`);
-                assert.ok(text.includes(`kind: "${kind}"`), `${type} loads ${kind}`);
-                assert.ok(text.includes("pulumi-kamal/provider"));
-                for (const implementation of ["docker", "kamal-proxy", "ssh", "NodeSSH", "spawn", "zod"]) {
-                    assert.ok(!text.includes(implementation), `${type}'s serialized provider mentions ${implementation}`);
-                }
-            }
-        });
-
-        it("does not change with the app's config", async () => {
-            await deploy("one", base({ web: { hosts: ["h1"] } }));
-            const first = named("RoleContainer", "one-web-h1").inputs.__provider;
-            await deploy("two", base({ web: { hosts: ["h9"], cmd: "bin/other" } }, { service: "other", image: "x/y:z" }));
-            assert.equal(named("RoleContainer", "two-web-h9").inputs.__provider, first);
-        });
-    });
 });
 
 describe("KamalProxy component", () => {
+    useMockEngine();
+
     it("defaults to kamal-proxy v0.9.2 on ports 80 and 443", async () => {
         const p = new KamalProxy("edge", { connection: { host: "h1", user: "root", port: 22, verifyHostKey: true } });
         await settled(p.instance.urn);
