@@ -10,47 +10,21 @@ import * as proxy from "../../provider/commands/proxy";
 import { RoleContainerInputs, RoleContainerOutputs, roleContainerProvider } from "../../provider/resources/role-container";
 import { ProxyContainerOutputs, proxyContainerProvider } from "../../provider/resources/proxy-container";
 import { TrafficSwitchInputs, TrafficSwitchOutputs, trafficSwitchProvider } from "../../provider/resources/traffic-switch";
-import { captureStderr, connection, FakeHost, inspectOutput, installHosts, psLine } from "./fakes";
+import { connection, FakeHost, inspectOutput, psLine } from "./fakes";
+import { dockerHost, inspecting, NEW_ID, OLD_ID, PROXY_CLI, stderr, uninstallHosts, use, withFakeHosts } from "./provider-hosts";
 
-const PROXY_CLI = ["docker", "exec", "kamal-proxy", "kamal-proxy"];
-const NEW_ID = "a".repeat(64);
-const OLD_ID = "b".repeat(64);
-const inspecting = (ref: string) => (argv: string[]) => argv[1] === "container" && argv[2] === "inspect" && argv.at(-1) === ref;
 /** kamal-proxy list's table: every cell wrapped in ANSI styling, as v0.9.2 prints it. */
 const table = (rows: string[][]) => [["Service", "Host", "Path", "Target", "State", "TLS"], ...rows]
     .map((r) => `${r.map((c) => `\x1b[1;34m${c}\x1b[0m  `).join("")}\n`).join("");
 
+/** The provider tests' host, with an image Kamal did not label and no route yet. */
 function host(name = "h1"): FakeHost {
-    return new FakeHost(name)
-        .on(["docker", "network", "inspect"], { stdout: "kamal\n" })
+    return dockerHost(name)
         .on(["docker", "image", "inspect"], { stdout: "sha256:1\tnull\n" })
-        .on(["docker", "pull"], {})
-        .on(["docker", "tag"], {})
-        .on(["env", "DOCKER_BUILDKIT=0", "docker", "build"], { stdout: "sha256:2\n" })
-        .on(["docker", "container", "inspect"], { code: 1, stderr: "Error: No such container" })
-        .on(["sh", "-c"], (argv) => ({ stdout: `/home/deploy/${argv[4]}` }))
-        .on(["docker", "run"], { stdout: `${NEW_ID}\n` })
-        .on(["docker", "ps"], { stdout: "" })
-        .on(["docker", "stop"], {})
-        .on(["docker", "start"], {})
-        .on(["docker", "rm"], {})
         .on(["docker", "rmi"], {})
-        .on(["docker", "image", "ls"], { stdout: "" })
-        .on(["docker", "image", "prune"], {})
-        .on(["docker", "container", "ls"], { stdout: "" })
-        .on([...PROXY_CLI, "deploy"], {})
         .on([...PROXY_CLI, "resume"], {})
         .on([...PROXY_CLI, "list"], { stdout: table([]) });
 }
-
-let stderr: ReturnType<typeof captureStderr>;
-let uninstall: (() => void) | undefined;
-/** Scoped to each describe: other files install root-level stderr captures of their own. */
-function captureEach(): void {
-    beforeEach(() => { stderr = captureStderr(); });
-    afterEach(() => { stderr.restore(); uninstall?.(); uninstall = undefined; });
-}
-const use = (...hosts: FakeHost[]) => { uninstall = installHosts(hosts); };
 
 const containerInputs = (over: Partial<RoleContainerInputs> = {}): RoleContainerInputs => ({
     connection: connection("h1"), service: "app", role: "web", version: "v2", image: "registry.example.com/app:v2",
@@ -59,7 +33,7 @@ const containerInputs = (over: Partial<RoleContainerInputs> = {}): RoleContainer
 });
 
 describe("interop: the image Kamal runs", () => {
-    captureEach();
+    withFakeHosts();
     it("an image without the service label: a labelled REPO:VERSION built FROM its id, and the container runs that", async () => {
         const h1 = host().on(inspecting(NEW_ID), { stdout: inspectOutput(NEW_ID, "app-web-v2", { running: true }) });
         use(h1);
@@ -97,7 +71,7 @@ describe("interop: the image Kamal runs", () => {
 });
 
 describe("interop: after the switch", () => {
-    captureEach();
+    withFakeHosts();
     const releaseInputs = (over: Partial<TrafficSwitchInputs> = {}): TrafficSwitchInputs => ({
         connection: connection("h1"), service: "app", role: "web", containerId: NEW_ID, containerName: "app-web-v3",
         proxy: { service: "app-web", appPort: 80, deployTimeout: 30, drainTimeout: 30, healthcheck: { path: "/up", interval: 1, timeout: 5 }, responseTimeout: 30 },
@@ -128,7 +102,7 @@ describe("interop: after the switch", () => {
 });
 
 describe("interop: drift", () => {
-    captureEach();
+    withFakeHosts();
     const releaseOlds: TrafficSwitchOutputs = {
         connection: connection("h1"), service: "app", role: "web", containerId: NEW_ID, containerName: "app-web-v3",
         proxy: { service: "app-web", appPort: 80, deployTimeout: 30, drainTimeout: 30, healthcheck: { path: "/up", interval: 1, timeout: 5 }, responseTimeout: 30 },
@@ -168,7 +142,7 @@ describe("interop: drift", () => {
             assert.deepEqual(outs.drift, []);
             assert.equal(h.find([...PROXY_CLI, "deploy"])[0].argv[7], "aaaaaaaaaaaa:80");
             assert.equal(h.find([...PROXY_CLI, "resume"]).length, expected[0].endsWith("paused") ? 1 : 0);
-            uninstall!();
+            uninstallHosts();
         }
         assert.ok(stderr.lines.includes("drift: [web@h1] kamal-proxy has no route app-web"));
         assert.ok(stderr.lines.some((l) => l.startsWith("[web@h1] switching back to app-web-v3: kamal-proxy routes app-web to bbbbbbbbbbbb:80")));
@@ -191,7 +165,7 @@ describe("interop: drift", () => {
             const edited = running(host()).on((a) => a[0] === "sh" && a[2].includes("sha256sum"), { stdout: `${"0".repeat(64)}  -\n` });
             use(edited);
             assert.deepEqual((await roleContainerProvider.read!(OLD_ID, olds)).props.drift, ["env file .kamal/apps/app/env/roles/web.env was changed"]);
-            uninstall!();
+            uninstallHosts();
 
             const stopped = host()
                 .on(inspecting(OLD_ID), { stdout: inspectOutput(OLD_ID, "app-web-v2", { running: false }) })
