@@ -10,6 +10,7 @@ import * as assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { npmPack } from "../package/pack";
 import { get, onHost, REPO, testbed } from "./harness";
 import { UserMachine } from "./user";
 
@@ -27,8 +28,7 @@ function packAt(ref: string, into: string): string {
     execFileSync("sh", ["-c", `git -C "$1" archive "$2" | tar -x -C "$3"`, "sh", REPO, ref, src]);
     // Same lockfile at that commit: its build needs only typescript and the typings.
     fs.symlinkSync(path.join(REPO, "node_modules"), path.join(src, "node_modules"));
-    const file = execFileSync("npm", ["pack", "--silent", "--pack-destination", into], { cwd: src, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
-    return path.join(into, file.trim().split("\n").pop()!);
+    return npmPack(src, into);
 }
 
 /** A user's project: web (proxied, with a post-app-boot hook) on h1, worker on h2. */

@@ -26,14 +26,20 @@ export function npmEnv(): NodeJS.ProcessEnv {
     return { ...process.env, npm_config_audit: "false", npm_config_fund: "false", npm_config_update_notifier: "false" };
 }
 
+/** `npm pack` of the package in `source` (its prepack builds it) into `destination`; the tarball's path. */
+export function npmPack(source: string, destination: string): string {
+    const out = execFileSync("npm", ["pack", "--silent", "--pack-destination", destination], {
+        cwd: source, env: npmEnv(), encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 << 20,
+    });
+    return path.join(destination, out.trim().split("\n").pop()!);
+}
+
 export function pack(): Packed {
     if (packed) return packed;
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pk-pack-"));
     // scripts/test.sh packs once for every test process: `npm pack` rebuilds dist/
     // (prepack), which must not happen under e2e tests running at the same time.
-    const tarball = process.env.PULUMI_KAMAL_TARBALL ?? path.join(dir, execFileSync("npm", ["pack", "--silent", "--pack-destination", dir], {
-        cwd: REPO, env: npmEnv(), encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 << 20,
-    }).trim().split("\n").pop()!);
+    const tarball = process.env.PULUMI_KAMAL_TARBALL ?? npmPack(REPO, dir);
     execFileSync("tar", ["-xzf", tarball, "-C", dir]);
     const files = execFileSync("tar", ["-tzf", tarball], { encoding: "utf8" }).split("\n").filter((f) => f && !f.endsWith("/"))
         .map((f) => f.replace(/^package\//, ""));
