@@ -63,7 +63,7 @@ export class KamalApp extends pulumi.ComponentResource {
         })));
 
         // preview takes no lock, but says when one is held.
-        const lockCheck = pulumi.runtime.isDryRun() ? lock.apply((spec) => warnIfLocked(spec, this)) : undefined;
+        const lockCheck = pulumi.runtime.isDryRun() ? lock.apply(warnIfLocked) : undefined;
 
         const proxiesByRole: Record<string, Record<string, KamalProxy>> = {};
         for (const role of Object.keys(app.roles)) {

@@ -9,7 +9,7 @@ import { SshTransport } from "../provider/transport/ssh";
  * deploy lock is held. Its own connection, closed after, so the program ends.
  * An unreachable host is not a preview error here: the deploy reports it.
  */
-export async function warnIfLocked(spec: LockSpec, resource: pulumi.Resource): Promise<boolean> {
+export async function warnIfLocked(spec: LockSpec): Promise<boolean> {
     if (!spec?.connection?.host) return false;
     const ssh = isLocalHost(spec.connection.host) ? undefined : new SshTransport(spec.connection);
     try {
