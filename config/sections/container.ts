@@ -51,14 +51,10 @@ export function readOptions(r: Reader, f: Field, argPath: Path): Record<string, 
     const m = r.map(f, undefined, argPath);
     if (!m) return undefined;
     const out: Record<string, unknown> = {};
-    if (f.node.kind === "map") {
-        // A valueless option (`privileged:`) is a flag, as Kamal passes it.
-        for (const e of f.node.entries) {
-            if (e.value.kind === "scalar" && e.value.value === null) {
-                out[e.key] = true;
-                r.record([...argPath, e.key], e.keyOrigin, [...f.ypath, e.key]);
-            }
-        }
+    // A valueless option (`privileged:`) is a flag, as Kamal passes it.
+    for (const e of r.valueless(f)) {
+        out[e.key] = true;
+        r.record([...argPath, e.key], e.keyOrigin, [...f.ypath, e.key]);
     }
     for (const [k, x] of m) {
         const p = [...argPath, k];

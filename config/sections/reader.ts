@@ -10,7 +10,7 @@ import { issueText } from "../issues";
 import type { Env, SecretStore } from "../secrets";
 import { didYouMean } from "../suggest";
 import { toYamlKey, yamlWords } from "../yaml-keys";
-import { Origin, plain, TreeNode } from "../yaml-tree";
+import { MapEntry, Origin, plain, TreeNode } from "../yaml-tree";
 
 export type Path = (string | number)[];
 
@@ -98,6 +98,11 @@ export class Reader {
         return f.node.kind === "scalar" && f.node.value === null;
     }
 
+    /** The keys of a map written without a value (`privileged:`), which map() leaves out. */
+    valueless(f: Field): MapEntry[] {
+        return f.node.kind === "map" ? f.node.entries.filter((e) => e.value.kind === "scalar" && e.value.value === null) : [];
+    }
+
     /** The map's entries as fields (null values are absent), after checking its keys. */
     map(f: Field, spec: KeySpec | undefined, argPath?: Path): Map<string, Field> | undefined {
         if (f.node.kind !== "map") return this.typeError(f, "a map", argPath);
@@ -178,14 +183,8 @@ export class Reader {
         const entries = this.map(f, undefined, argPath);
         if (!entries) return undefined;
         const out: Record<string, string> = {};
-        // null values are errors in a string map (map() dropped them): report them.
-        if (f.node.kind === "map") {
-            for (const e of f.node.entries) {
-                if (e.value.kind === "scalar" && e.value.value === null) {
-                    this.fail(e.keyOrigin, [...f.ypath, e.key], "should be a string (got nothing)", [...argPath, e.key]);
-                }
-            }
-        }
+        // A key without a value is an error in a string map.
+        for (const e of this.valueless(f)) this.fail(e.keyOrigin, [...f.ypath, e.key], "should be a string (got nothing)", [...argPath, e.key]);
         for (const [k, child] of entries) {
             const s = this.str(child, [...argPath, k]);
             if (s === undefined) continue;

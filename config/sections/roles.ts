@@ -86,10 +86,8 @@ export function readRoles(r: Reader,
     }
     if (f.node.kind !== "map") return r.typeError(f, "a list of hosts or a map of roles", ["roles"]);
     const m = r.map(f, undefined, ["roles"])!;
-    for (const e of f.node.entries) {
-        if (e.value.kind === "scalar" && e.value.value === null) {
-            r.fail(e.keyOrigin, [...f.ypath, e.key], "should be a list of hosts or a map with hosts (got nothing)", ["roles", e.key]);
-        }
+    for (const e of r.valueless(f)) {
+        r.fail(e.keyOrigin, [...f.ypath, e.key], "should be a list of hosts or a map with hosts (got nothing)", ["roles", e.key]);
     }
     for (const [name, rf] of m) {
         const argPath: Path = ["roles", name];

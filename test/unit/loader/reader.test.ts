@@ -63,7 +63,8 @@ describe("loadDeployConfig", () => {
   - config/deploy.yml:13: boot.wait: should be a number (got "soon")
   - config/deploy.yml:14: labels: should be a map (got ["a","b"])
   - config/deploy.yml:15: volumes: should be a list (got "/data:/data")
-  - config/deploy.yml:18: env.clear.NESTED: should be a string (got {"A":"b"})`,
+  - config/deploy.yml:18: env.clear.NESTED: should be a string (got {"A":"b"})
+  - config/deploy.yml:20: env.clear.EMPTY: should be a string (got nothing)`,
             ],
             [
                 "broken-schema-values",
