@@ -7,16 +7,22 @@ cd "$(dirname "$0")/.."
 
 # The test bed (Pulumi CLI and language host built from Go, Docker engine, host
 # images, kamal-proxy, registry: minutes on a bare machine) is prepared in the
-# background while the unit and package tests run; the e2e tests wait for it.
+# background while the API reference and package tests run; the e2e tests wait
+# for it. Not during the unit tests: their real-process watchdog tests time
+# sleeps, and the preparation's builds would starve them of CPU.
 prep_dir="$(mktemp -d)"
 prep=""
 cleanup() {
-  # A failed unit test ends the run: stop the preparation before taking the bed down.
+  # A failed test ends the run: stop the preparation before taking the bed down.
   [ -z "$prep" ] || { kill "$prep" 2>/dev/null || true; wait "$prep" 2>/dev/null || true; }
   [ -n "${KEEP_TESTBED:-}" ] || bash scripts/testbed/down.sh
   rm -rf "$prep_dir"
 }
 trap cleanup EXIT
+
+npm run build --silent
+echo "== unit tests"
+npx mocha --timeout 20000 'dist/test/unit/**/*.test.js'
 (
   set -euo pipefail
   bash scripts/testbed/pulumi-cli.sh >"$prep_dir/cli-dir"
@@ -25,10 +31,6 @@ trap cleanup EXIT
   bash scripts/testbed/up.sh $((2 * ${E2E_PAIRS:-3}))
 ) >"$prep_dir/log" 2>&1 &
 prep=$!
-
-npm run build --silent
-echo "== unit tests"
-npx mocha --timeout 20000 'dist/test/unit/**/*.test.js'
 echo "== API reference (typedoc into docs/api; fails when a public type is referenced but not exported)"
 npm run docs --silent
 echo "== package tests (npm pack, consumers of the tarball)"
