@@ -15,6 +15,7 @@ import { run, tail, Transport, TransportError } from "../transport";
 import { progress, transport } from "./common";
 import { Health, listRole, sameContainer, waitHealthy } from "./containers";
 import { ensureRunningAndHealthy, execHook, stopStrayHooks } from "./hook";
+import { routedElsewhere } from "./proxy";
 
 type Route = NonNullable<RoleHookInputs["proxy"]>;
 
@@ -25,7 +26,7 @@ interface HeldRoute {
     target: HookTarget;
     health: Health;
     route: Route;
-    /** The container serving before the deploy; none: this host does not serve yet (the traffic switch routes it after the hook). */
+    /** The container kamal-proxy routed the role to before the deploy; none: this host does not serve the role yet (its traffic switch routes it after the hook). */
     previous?: string;
     paused: boolean;
     /** Its route now points at the new container: only then is there anything to restore. */
@@ -87,8 +88,8 @@ export async function runPaused(i: RoleHookInputs): Promise<HookRun[]> {
         await settle([...routes, ...jobs].map((h) => ensureRunningAndHealthy(h.t, h.target, h.health, i.redact)));
         for (const target of hookCmd.hookHosts(i.runOn, i.targets)) await stopStrayHooks(transport(target.connection), i);
         await settle(routes.map(async (h) => {
-            const others = (await listRole(h.t, ref(h.role))).filter((c) => c.state === "running" && !sameContainer(c.id, h.target.containerId));
-            h.previous = others[0]?.id;
+            // What a failure restores is what kamal-proxy serves now; no route (a host new to the role): nothing to pause.
+            h.previous = (await routedElsewhere(h.t, h.route.service, h.target.containerId))?.id;
             if (!h.previous) return;
             h.watchdog = await arm(h, h.route.drainTimeout + MARGIN);
             await run(h.t, proxyCmd.pause(h.route.service, h.route.drainTimeout, limit));

@@ -6,11 +6,25 @@ import * as docker from "../commands/docker";
 import * as proxy from "../commands/proxy";
 import { CommandError, run, tail, Transport } from "../transport";
 import { progress, sleep } from "./common";
-import { inspect } from "./containers";
+import { ContainerState, inspect, sameContainer } from "./containers";
 import { ensureImage, ensureNetwork, singleFlight } from "./host-setup";
 
 export async function proxyRunning(t: Transport): Promise<boolean> {
     return (await inspect(t, proxy.PROXY_CONTAINER))?.running ?? false;
+}
+
+/**
+ * The running container kamal-proxy routes `service` to on this host, unless
+ * it is `ours`: what really serves, as kamal-proxy sees it (the role's
+ * containers in `docker ps` only say what could). Undefined when the route
+ * is missing, points at ours, or at a container that no longer runs.
+ */
+export async function routedElsewhere(t: Transport, service: string, ours: string): Promise<ContainerState | undefined> {
+    const routes = proxy.parseProxyList(await run(t, proxy.list()));
+    const [target] = (routes[service]?.target ?? "").split(":");
+    if (!target || sameContainer(target, ours)) return undefined;
+    const serving = await inspect(t, target);
+    return serving?.running ? serving : undefined;
 }
 
 /** Ensure kamal-proxy runs; returns whether we started it (so destroy only removes what it made). */

@@ -10,9 +10,9 @@ import type { TrafficSwitchInputs, TrafficSwitchOutputs } from "../resources/tra
 import { CommandError, run, Transport } from "../transport";
 import { traced } from "../trace";
 import { progress, transport } from "./common";
-import { inspect, retireOthers, sameContainer } from "./containers";
+import { retireOthers } from "./containers";
 import { audit, pruneService, tagLatest, writeCertificate } from "./layout";
-import { proxyRunning } from "./proxy";
+import { proxyRunning, routedElsewhere } from "./proxy";
 
 /** Where kamal-proxy routes the role: its service settings and our container as the upstream. */
 export function switchTarget(i: TrafficSwitchInputs): proxyCmd.DeployTarget | undefined {
@@ -28,9 +28,9 @@ export async function unroute(olds: TrafficSwitchOutputs): Promise<void> {
     if (olds.tlsCertificate) await run(t, removeProxyDir(`${proxyAppHostDir(olds.service, olds.destination)}/tls/${olds.role}`));
     if (!(await proxyRunning(t))) return;
     // Destroy removes what its own state deployed: a route another state (or Kamal) switched since stays.
-    const serving = await servingOther(t, olds);
+    const serving = await routedElsewhere(t, olds.proxy!.service, olds.containerId).catch(() => undefined);
     if (serving) {
-        progress(`[${olds.role}@${t.host}] kamal-proxy routes ${olds.proxy!.service} to ${serving}, which this stack did not deploy: route left in place`);
+        progress(`[${olds.role}@${t.host}] kamal-proxy routes ${olds.proxy!.service} to ${serving.name}, which this stack did not deploy: route left in place`);
         return;
     }
     const argv = proxyCmd.remove(olds.proxy!.service);
@@ -49,16 +49,6 @@ async function removeStalePreflights(t: Transport, service: string): Promise<voi
     const stale = Object.keys(proxyCmd.parseProxyList(listed.stdout)).filter((s) => s.startsWith(`${service}-preflight-`));
     for (const s of stale) await t.exec(proxyCmd.remove(s));
     if (stale.length) progress(`[${t.host}] removed health-check routes left by an interrupted deploy: ${stale.join(", ")}`);
-}
-
-/** The running container, other than ours, that the role's route points at; undefined when it points at ours, at nothing, or at a dead one. */
-async function servingOther(t: Transport, olds: TrafficSwitchOutputs): Promise<string | undefined> {
-    const listed = await t.exec(proxyCmd.list());
-    const route = listed.code === 0 ? proxyCmd.parseProxyList(listed.stdout)[olds.proxy!.service] : undefined;
-    const [targetId] = (route?.target ?? "").split(":");
-    if (!targetId || sameContainer(targetId, olds.containerId)) return undefined;
-    const target = await inspect(t, targetId);
-    return target?.running ? target.name : undefined;
 }
 
 /** `first`: this stack's first switch of the role on this host, so the containers it stops were deployed by someone else. */

@@ -63,12 +63,23 @@ function label(c: Call): string {
     if (a[1] === "stop" || a[1] === "start") return `${c.host} ${a[1]} ${id(a.at(-1)!)}`;
     if (a[4] === "deploy") return `${c.host} deploy ${a[5]} ${short(a[a.indexOf("--target") + 1])}`;
     if (a[4] === "pause" || a[4] === "resume") return `${c.host} ${a[4]} ${a[5]}`;
+    if (a[4] === "list") return `${c.host} routes`;
     return `${c.host} ${a.join(" ")}`;
 }
 
-/** A host where every given container runs; `ps` lists, per role, the new container and (when given) the previous one. */
-function host(name: string, log: Call[], roles: Record<string, { id: string; prev?: string }>): FakeHost {
+/** kamal-proxy list's table: one route per proxied role, to its target's short ID. */
+const routeTable = (routes: Record<string, string>) =>
+    ["Service  Host  Path  Target  State  TLS", ...Object.entries(routes).map(([role, id]) => `app-${role}  x.example.com  /  ${id.slice(0, 12)}:3000  running  no`)].join("\n");
+
+/**
+ * A host where every given container runs; `ps` lists, per role, the new
+ * container and (when given) the previous one, which kamal-proxy routes the
+ * role to unless `routes` says otherwise.
+ */
+function host(name: string, log: Call[], roles: Record<string, { id: string; prev?: string }>, routes?: Record<string, string>): FakeHost {
+    const routed = routes ?? Object.fromEntries(Object.entries(roles).filter(([r, c]) => c.prev && r !== "worker").map(([r, c]) => [r, c.prev!]));
     const h = new FakeHost(name, log)
+        .on([...PROXY_CLI, "list"], { stdout: routeTable(routed) })
         .on((a) => a[1] === "container" && a[2] === "inspect", (a) => ({ stdout: inspectOutput(a.at(-1)!, "x", { running: true }) }))
         .on(isFind, {})
         .on(isArm, {})
@@ -159,22 +170,43 @@ describe("paused hook, service-wide", () => {
         use(host("h1", log, { web: web.h1 }), host("h2", log, { web: { id: web.h2.id } }));
         await roleHookProvider.create(inputs());
         const L = log.map(label);
-        assert.deepEqual(L.filter((l) => l.startsWith("h2")), ["h2 inspect", "h2 list web"]);
+        assert.deepEqual(L.filter((l) => l.startsWith("h2")), ["h2 inspect", "h2 routes"]);
         before(L, /h1 deploy app-web web1/, /hook/);
+    });
+
+    it("what a failure restores is what kamal-proxy routed to, not the newest running container of the role", async () => {
+        const log: Call[] = [];
+        // `docker ps` lists old web1 as the role's previous container, but kamal-proxy routes h1 to another one (e.g. a rollback).
+        const rolledBack = hex("c");
+        use(host("h1", log, { web: web.h1 }, { web: rolledBack }).on(isHook, { code: 1 }));
+        await assert.rejects(roleHookProvider.create(inputs({ targets: [target("h1", web.h1.id)] })), HookFailedError);
+        const L = log.map(label);
+        assert.ok(L.includes(`h1 deploy app-web ${rolledBack.slice(0, 12)}:3000`), L.join("\n"));
+        const watchdog = log.find((c) => isArm(c.argv))!.argv.join(" ");
+        assert.ok(watchdog.includes(`${rolledBack.slice(0, 12)}:3000`), `the watchdog would restore another container: ${watchdog}`);
+        assert.ok(!L.some((l) => /oldweb1/.test(l)), `routed to a container kamal-proxy did not serve: ${L.join(", ")}`);
+    });
+
+    it("a role container running on a host kamal-proxy does not route (route removed by hand) is not paused, switched or touched by a failure", async () => {
+        const log: Call[] = [];
+        use(host("h1", log, { web: web.h1 }).on(isHook, { code: 1 }), host("h2", log, { web: web.h2 }, {}));
+        await assert.rejects(roleHookProvider.create(inputs()), HookFailedError);
+        const L = log.map(label).filter((l) => l.startsWith("h2"));
+        assert.deepEqual(L, ["h2 inspect", "h2 routes"], "h2 was changed though it served nothing through kamal-proxy");
     });
 
     it("first deploy: nothing serves, nothing is paused or switched; a failure leaves no route behind", async () => {
         const log: Call[] = [];
         use(host("h1", log, { web: { id: web.h1.id } }).on(isHook, { code: 2 }));
         await assert.rejects(roleHookProvider.create(inputs({ targets: [target("h1", web.h1.id)] })), HookFailedError);
-        assert.deepEqual(log.map(label), ["h1 inspect", "h1 find", "h1 list web", "h1 hook"]);
+        assert.deepEqual(log.map(label), ["h1 inspect", "h1 find", "h1 routes", "h1 hook"]);
     });
 
     it("if pausing fails, nothing was paused: no rollback, no resume, the watchdog is disarmed", async () => {
         const log: Call[] = [];
         use(host("h1", log, { web: web.h1 }).on([...PROXY_CLI, "pause"], { code: 1, stderr: "no such service" }));
         await assert.rejects(roleHookProvider.create(inputs({ targets: [target("h1", web.h1.id)] })), /no such service/);
-        assert.deepEqual(log.map(label), ["h1 inspect", "h1 find", "h1 list web", "h1 arm 60 rollback", "h1 pause app-web", "h1 disarm"]);
+        assert.deepEqual(log.map(label), ["h1 inspect", "h1 find", "h1 routes", "h1 inspect", "h1 arm 60 rollback", "h1 pause app-web", "h1 disarm"]);
     });
 
     it("a failed restore keeps the new container running (it still serves) and still resumes", async () => {
