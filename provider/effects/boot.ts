@@ -13,6 +13,7 @@ import { progress, sleep, transport } from "./common";
 import { envFilePath, listRole, sameContainer, startContainer, waitHealthy, writeEnvFile } from "./containers";
 import { envFileDigest } from "./drift";
 import { prepareHost } from "./host-setup";
+import { routedElsewhere } from "./proxy";
 import { audit, ensureKamalImage, writeCertificate } from "./layout";
 
 /** Kamal's container name: SERVICE-ROLE[-DESTINATION]-VERSION. */
@@ -64,23 +65,31 @@ export async function bootContainer(inputs: RoleContainerInputs): Promise<RoleCo
 }
 
 /**
- * Replaced by a newer container: keep this one stopped for rollback (the
- * traffic switch already stopped it and prunes past retainContainers).
- * Destroyed (no successor running): remove it and the role's retained ones.
+ * Replaced: a successor's traffic switch already stopped this container and
+ * another one of the role runs; it stays, stopped, for rollback (pruned past
+ * retainContainers). Otherwise this is a destroy: remove it with the role's
+ * stopped containers and the running ones nothing routes to (left by an
+ * interrupted deploy), and the env file; a container kamal-proxy routes the
+ * role to, deployed by another state, stays with its env file.
  */
 export async function retireContainer(id: string, olds: RoleContainerOutputs): Promise<void> {
     const t = transport(olds.connection);
     const role = { service: olds.service, role: olds.role, destination: olds.destination };
     const containers = await listRole(t, role);
-    const successor = containers.some((c) => c.state === "running" && !sameContainer(c.id, id));
-    if (successor) {
-        // The listing already has its state: no inspect per replaced container.
-        const own = containers.find((c) => sameContainer(c.id, id));
-        if (own && ["running", "restarting", "paused"].includes(own.state)) await run(t, docker.stop(id));
+    const live = (c?: { state: string }) => c !== undefined && LIVE.includes(c.state);
+    const ours = containers.find((c) => sameContainer(c.id, id));
+    const others = containers.filter((c) => c !== ours);
+    if (!live(ours) && others.some((c) => c.state === "running")) return;
+    const serving = olds.health.kind === "proxy" ? await routedElsewhere(t, olds.health.target.service, id).catch(() => undefined) : undefined;
+    if (serving) {
+        if (ours) await run(t, docker.remove(ours.id));
+        progress(`[${olds.role}@${t.host}] ${serving.name}, which this stack did not deploy, serves the role: left in place`);
         return;
     }
-    const ids = containers.filter((c) => c.state !== "running" || sameContainer(c.id, id)).map((c) => c.id);
-    if (!ids.includes(id)) ids.push(id);
-    await t.exec(docker.remove(...ids));
+    const ids = containers.map((c) => c.id);
+    if (ids.length) await run(t, docker.remove(...ids));
+    if (others.some(live)) progress(`[${olds.role}@${t.host}] removed ${others.filter(live).map((c) => c.name).join(", ")}, left running by an interrupted deploy`);
     await t.exec(docker.removeFile(envFilePath(olds.service, olds.role, olds.destination)));
 }
+
+const LIVE = ["running", "restarting", "paused"];

@@ -235,5 +235,8 @@ describe("role hooks: timeouts and interrupts during a paused switch", function 
         // The killed deploy's lock outlives it until its lease ends; release it as `pulumi-kamal lock release` does, so the destroy below runs.
         assert.match(onHost(tb, h1, "test -d .kamal/locks/shop && echo held || echo free"), /held/);
         onHost(tb, h1, "rm -rf .kamal/locks/shop");
+        // Destroy removes everything the stack started, the killed deploy's unrecorded new containers included.
+        await ctx.stack.destroy();
+        for (const h of [h1, h2]) assert.deepEqual(containerNames(h, true), [], `${h} still has the app's containers after destroy`);
     });
 });

@@ -337,16 +337,34 @@ describe("roleContainerProvider", () => {
     describe("delete", () => {
         const olds: RoleContainerOutputs = { ...inputs(), containerId: OLD_ID, containerName: "app-web-v2", healthyAt: 1 };
 
-        it("with a running successor: keeps the old container (for rollback), stopping it if still running", async () => {
+        const routes = (target: string) => ({ stdout: `Service  Host  Path  Target  State  TLS\napp-web  app.example.com  /  ${target.slice(0, 12)}:3000  running  no\n` });
+
+        it("still running beside another running container nothing routes to (an interrupted deploy's): a destroy, both removed", async () => {
+            const stray = hex("e");
             const h1 = dockerHost("h1")
-                .on(["docker", "ps"], { stdout: [psLine(NEW_ID, "app-web-v3", "running", "2024-01-02 10:00:00"), psLine(OLD_ID, "app-web-v2", "running", "2024-01-01 10:00:00")].join("\n") })
-                .on(inspecting(OLD_ID), { stdout: inspectOutput(OLD_ID, "app-web-v2", { running: true }) });
+                .on(["docker", "ps"], { stdout: [psLine(stray, "app-web-v3", "running", "2024-01-02 10:00:00"), psLine(OLD_ID, "app-web-v2", "running", "2024-01-01 10:00:00")].join("\n") })
+                .on([...PROXY_CLI, "list"], routes(OLD_ID));
             use(h1);
             await roleContainerProvider.delete!(OLD_ID, olds);
-            assert.deepEqual(h1.calls.map((c) => c.argv), [docker.listRoleContainers("app", "web"), docker.stop(OLD_ID)]);
+            assert.deepEqual(h1.calls.map((c) => c.argv), [
+                docker.listRoleContainers("app", "web"), proxy.list(), docker.remove(stray, OLD_ID), docker.removeFile(".kamal/apps/app/env/roles/web.env"),
+            ]);
+            assert.ok(stderr.lines.some((l) => /removed app-web-v3, left running by an interrupted deploy/.test(l)), stderr.lines.join(""));
         });
 
-        it("with a running successor and the old one already stopped: touches nothing", async () => {
+        it("while kamal-proxy routes the role to another state's running container: only ours goes; theirs and the env file stay", async () => {
+            const theirs = hex("f");
+            const h1 = dockerHost("h1")
+                .on(["docker", "ps"], { stdout: [psLine(theirs, "app-web-v3", "running", "2024-01-02 10:00:00"), psLine(OLD_ID, "app-web-v2", "running", "2024-01-01 10:00:00")].join("\n") })
+                .on([...PROXY_CLI, "list"], routes(theirs))
+                .on(inspecting(theirs.slice(0, 12)), { stdout: inspectOutput(theirs, "app-web-v3", { running: true }) });
+            use(h1);
+            await roleContainerProvider.delete!(OLD_ID, olds);
+            assert.deepEqual(h1.find(["docker", "rm"]).map((c) => c.argv), [docker.remove(OLD_ID)]);
+            assert.equal(h1.find(["sh"]).length, 0, "the env file the serving container reads was removed");
+        });
+
+        it("replaced (the successor's switch stopped it, the successor runs): kept for rollback, nothing touched", async () => {
             const h1 = dockerHost("h1")
                 .on(["docker", "ps"], { stdout: [psLine(NEW_ID, "app-web-v3", "running", "2024-01-02 10:00:00"), psLine(OLD_ID, "app-web-v2", "exited", "2024-01-01 10:00:00")].join("\n") })
                 .on(inspecting(OLD_ID), { stdout: inspectOutput(OLD_ID, "app-web-v2", { running: false }) });
@@ -368,6 +386,7 @@ describe("roleContainerProvider", () => {
             await roleContainerProvider.delete!(OLD_ID, olds);
             assert.deepEqual(h1.calls.map((c) => c.argv), [
                 docker.listRoleContainers("app", "web"),
+                proxy.list(),
                 docker.remove(OLD_ID, older),
                 docker.removeFile(".kamal/apps/app/env/roles/web.env"),
             ]);
