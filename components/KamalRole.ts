@@ -72,6 +72,8 @@ export class KamalRole extends pulumi.ComponentResource {
         const holder: pulumi.Input<pulumi.Resource>[] = [];
         if (args.held) holder.push(new Promise<pulumi.Resource>((resolve) => { this.releaseAfter = resolve; }));
         const holds = args.holds ?? [];
+        // Held without a route: its new code must not meet the old schema, so its containers start after the hook.
+        const waitsForHook = args.held === true && !proxy;
 
         const newContainer = (i: number, after: pulumi.Resource[]) => {
             const { key, tags, connection } = hosts[i];
@@ -94,6 +96,7 @@ export class KamalRole extends pulumi.ComponentResource {
                 health,
                 bootDelay: groups[i] > 0 ? app.boot?.wait ?? 0 : 0,
                 tlsCertificate,
+                ...(waitsForHook ? { startAfterHook: true } : {}),
                 lock: args.lock,
             }, {
                 parent: this,
@@ -138,6 +141,7 @@ export class KamalRole extends pulumi.ComponentResource {
                 image: pulumi.all([image, version]).apply(([img, v]) => absoluteImage(img, v)),
                 errorPages,
                 tlsCertificate,
+                ...(waitsForHook ? { health } : {}),
                 lock: args.lock,
             }, { parent: this, dependsOn: [this.containers[i], ...holder, ...dependsOn] }));
         };

@@ -45,7 +45,12 @@ export function options(map: Record<string, DockerOptionValue> = {}): Argv {
     });
 }
 
-export function run(spec: RunSpec): Argv {
+export const run = (spec: RunSpec): Argv => ["docker", "run", "--detach", ...containerFlags(spec)];
+
+/** The container exactly as `run` would start it, left unstarted (a role held by a `paused` hook starts after it). */
+export const create = (spec: RunSpec): Argv => ["docker", "create", ...containerFlags(spec)];
+
+function containerFlags(spec: RunSpec): string[] {
     // `restart` among the role options is the restart policy, never a second --restart flag.
     const { restart: restartOption, ...otherOptions } = spec.options ?? {};
     const restart = restartOption !== undefined && typeof restartOption !== "boolean" ? String(restartOption) : spec.restart ?? "unless-stopped";
@@ -53,8 +58,6 @@ export function run(spec: RunSpec): Argv {
         ? [...(spec.logging.driver ? ["--log-driver", spec.logging.driver] : []), ...pairs("--log-opt", spec.logging.options ?? {})]
         : ["--log-opt", "max-size=10m"]; // Kamal's default: bounded logs
     return [
-        "docker", "run",
-        "--detach",
         "--restart", restart,
         "--name", spec.name,
         "--network", spec.network ?? KAMAL_NETWORK,

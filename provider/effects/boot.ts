@@ -48,11 +48,17 @@ export async function bootContainer(inputs: RoleContainerInputs): Promise<RoleCo
     const runImage = await step("tag", () => ensureKamalImage(t, inputs.image, absoluteImage(inputs.image, inputs.version), inputs.service));
     const envFile = await step("env", () => writeEnvFile(t, envFilePath(inputs.service, inputs.role, inputs.destination), inputs.secretEnv));
     if (inputs.tlsCertificate) await step("certificate", () => writeCertificate(t, inputs, inputs.tlsCertificate!));
-    progress(`[${inputs.role}@${t.host}] starting ${name}`);
+    const later = inputs.startAfterHook === true;
+    progress(`[${inputs.role}@${t.host}] ${later ? "creating" : "starting"} ${name}`);
     const audited = audit(t, inputs, `Booted app version ${inputs.version}`);
     const hostname = containerHostname(inputs.connection.host, randomBytes(6).toString("hex"));
-    const id = await step("start", () => startContainer(t, runSpec(inputs, envFile, { image: runImage, hostname })));
+    const id = await step("start", () => startContainer(t, runSpec(inputs, envFile, { image: runImage, hostname }), !later));
     await audited;
+    const outputs = { ...inputs, containerId: id, containerName: name, runImage, envFileSha256: envFileDigest(inputs.secretEnv), drift: [] };
+    if (later) {
+        progress(`[${inputs.role}@${t.host}] ${name} created; it starts once the hook holding it has run`);
+        return { ...outputs, healthyAt: Date.now() };
+    }
     try {
         await step("healthy", () => waitHealthy(t, id, inputs.health, Object.values(inputs.secretEnv ?? {})));
     } catch (e) {
@@ -61,7 +67,7 @@ export async function bootContainer(inputs: RoleContainerInputs): Promise<RoleCo
         throw e;
     }
     progress(`[${inputs.role}@${t.host}] ${name} is healthy`);
-    return { ...inputs, containerId: id, containerName: name, healthyAt: Date.now(), runImage, envFileSha256: envFileDigest(inputs.secretEnv), drift: [] };
+    return { ...outputs, healthyAt: Date.now() };
 }
 
 /**

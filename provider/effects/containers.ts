@@ -48,9 +48,10 @@ export async function writeEnvFile(t: Transport, path: string, env: Record<strin
  * (same version, new config, or booted by a run whose state was never
  * recorded) is renamed aside and retired later by the traffic switch, as Kamal
  * does. A `docker run` that fails leaves no Created container behind.
+ * `start: false` only creates it (`docker create`), the same way.
  */
-export async function startContainer(t: Transport, spec: docker.RunSpec): Promise<string> {
-    const argv = docker.run(spec);
+export async function startContainer(t: Transport, spec: docker.RunSpec, start = true): Promise<string> {
+    const argv = start ? docker.run(spec) : docker.create(spec);
     // Run first: the name is free on almost every deploy, so look at the host only on a failure.
     for (let attempt = 0; ; attempt++) {
         const r = await t.exec(argv);

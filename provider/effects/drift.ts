@@ -10,7 +10,7 @@ import { createHash } from "node:crypto";
 import * as docker from "../commands/docker";
 import * as kamal from "../commands/kamal";
 import * as proxyCmd from "../commands/proxy";
-import { envFilePath, Health, inspect, listRole, RoleRef, sameContainer, waitHealthy, writeEnvFile } from "./containers";
+import { ContainerState, envFilePath, Health, inspect, listRole, RoleRef, sameContainer, waitHealthy, writeEnvFile } from "./containers";
 import { run, Transport } from "../transport";
 import { progress } from "./common";
 
@@ -19,9 +19,14 @@ export const envFileDigest = (secretEnv: Record<string, string>): string =>
 
 interface ContainerProps extends RoleRef {
     containerName: string;
+    /** Created, waiting for the hook that holds it: "created" is its expected state. */
+    startAfterHook?: boolean;
     secretEnv: Record<string, string>;
     envFileSha256?: string;
 }
+
+/** A held role's container created by a deploy whose hook has not run yet: starting it would run new code on the old schema. */
+const waiting = (p: ContainerProps, state: ContainerState) => p.startAfterHook === true && state.status === "created";
 
 /** The container's drift, or undefined when it is gone. */
 export async function readContainer(t: Transport, id: string, p: ContainerProps): Promise<{ drift: string[] } | undefined> {
@@ -31,7 +36,7 @@ export async function readContainer(t: Transport, id: string, p: ContainerProps)
         return undefined;
     }
     const drift: string[] = [];
-    if (!state.running) drift.push(`container ${p.containerName} is ${state.status}`);
+    if (!state.running && !waiting(p, state)) drift.push(`container ${p.containerName} is ${state.status}`);
     const path = envFilePath(p.service, p.role, p.destination);
     const digest = await t.exec(kamal.fileDigest(path));
     if (digest.code !== 0) drift.push(`env file ${path} is missing`);
@@ -45,7 +50,7 @@ export async function repairContainer(t: Transport, id: string, p: ContainerProp
     progress(`[${p.role}@${t.host}] repairing ${p.containerName}: rewriting its env file, starting it if stopped`);
     await writeEnvFile(t, envFilePath(p.service, p.role, p.destination), p.secretEnv);
     const state = await inspect(t, id);
-    if (state && !state.running) {
+    if (state && !state.running && !waiting(p, state)) {
         await run(t, docker.start(id));
         await waitHealthy(t, id, p.health, Object.values(p.secretEnv ?? {}));
     }

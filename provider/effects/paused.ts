@@ -14,7 +14,7 @@ import type { HeldRole, HookRun, HookTarget, RoleHookInputs } from "../resources
 import { run, tail, Transport, TransportError } from "../transport";
 import { progress, transport } from "./common";
 import { Health, listRole, sameContainer, waitHealthy } from "./containers";
-import { ensureRunningAndHealthy, execHook, stopStrayHooks } from "./hook";
+import { ensureRunningAndHealthy, execHook, mustExist, stopStrayHooks } from "./hook";
 import { routedElsewhere } from "./proxy";
 
 type Route = NonNullable<RoleHookInputs["proxy"]>;
@@ -85,7 +85,8 @@ export async function runPaused(i: RoleHookInputs): Promise<HookRun[]> {
     // Once the hook succeeded the new schema is in place: whatever fails after, routes stay on the new code.
     let hookDone = false;
     try {
-        await settle([...routes, ...jobs].map((h) => ensureRunningAndHealthy(h.t, h.target, h.health, i.redact)));
+        // A held job's new container is only created (it waits for the hook); one booted by an older version runs.
+        await settle([...routes.map((h) => ensureRunningAndHealthy(h.t, h.target, h.health, i.redact)), ...jobs.map((j) => mustExist(j.t, j.target))]);
         for (const target of hookCmd.hookHosts(i.runOn, i.targets)) await stopStrayHooks(transport(target.connection), i);
         await settle(routes.map(async (h) => {
             // What a failure restores is what kamal-proxy serves now; no route (a host new to the role): nothing to pause.
@@ -100,6 +101,7 @@ export async function runPaused(i: RoleHookInputs): Promise<HookRun[]> {
             const others = (await listRole(j.t, ref(j.role))).filter((c) => c.state === "running" && !sameContainer(c.id, j.target.containerId));
             j.old = others.map((c) => c.id);
             // Old code must not run on the new schema, new code not before it: both wait for the hook.
+            // (`docker stop` leaves a created container as it is.)
             await Promise.all([...j.old, j.target.containerId].map((id) => run(j.t, docker.stop(id, j.stopTimeout))));
             progress(`[${j.role}@${j.t.host}] stopped until the hook has run: ${[...others.map((c) => c.name), j.target.containerName].join(", ")}`);
         }));

@@ -4,13 +4,14 @@
  * containers stop, keeping `retainContainers` for rollback; and on destroy,
  * the route removed. The sequences behind ../resources/traffic-switch.ts.
  */
+import * as docker from "../commands/docker";
 import { cleanErrorPages, latestImage, proxyAppHostDir, removeProxyDir, writeProxyFile } from "../commands/kamal";
 import * as proxyCmd from "../commands/proxy";
 import type { TrafficSwitchInputs, TrafficSwitchOutputs } from "../resources/traffic-switch";
 import { CommandError, run, Transport } from "../transport";
 import { traced } from "../trace";
 import { progress, transport } from "./common";
-import { retireOthers } from "./containers";
+import { Health, inspect, retireOthers, waitHealthy } from "./containers";
 import { audit, pruneService, tagLatest, writeCertificate } from "./layout";
 import { proxyRunning, routedElsewhere } from "./proxy";
 
@@ -61,6 +62,7 @@ export async function switchTraffic(i: TrafficSwitchInputs, resume = false, firs
         await traced(`switch/${i.role}`, t.host, "switch", () => run(t, proxyCmd.deploy(target)));
         if (resume) await run(t, proxyCmd.resume(target.service));
     }
+    if (!target && i.health) await startWaiting(t, i, i.health);
     const [retired] = await Promise.all([
         traced(`switch/${i.role}`, t.host, "retire", () => retireOthers(t, i, i.containerId, i.stopTimeout)),
         target ? removeStalePreflights(t, target.service) : undefined,
@@ -84,6 +86,15 @@ export async function switchTraffic(i: TrafficSwitchInputs, resume = false, firs
         }
     }
     return { ...i, retired, switchedAt: Date.now(), drift: [] };
+}
+
+/** A held role's container the hook did not start (it did not run again): started now, healthy before the old ones stop. */
+async function startWaiting(t: Transport, i: TrafficSwitchInputs, health: Health): Promise<void> {
+    const state = await inspect(t, i.containerId);
+    if (!state || state.running) return;
+    progress(`[${i.role}@${t.host}] starting ${i.containerName}`);
+    await run(t, docker.start(i.containerId));
+    await waitHealthy(t, i.containerId, health);
 }
 
 /**

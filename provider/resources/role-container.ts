@@ -38,6 +38,13 @@ export interface RoleContainerInputs {
     bootDelay?: number;
     /** The role's custom certificate (secret), in place before any switch uses it (a `paused` hook switches first). */
     tlsCertificate?: { certificatePem: string; privateKeyPem: string };
+    /**
+     * A role without a route held by another role's `paused` hook: its new
+     * container is created, not started; that hook starts it after it ran (or,
+     * when the hook does not run again, the role's traffic switch does), so its
+     * new code never meets the old schema.
+     */
+    startAfterHook?: boolean;
     /** The deploy lock this resource's host changes wait for (absent in states written before it existed). */
     lock?: LockSpec;
 }
@@ -80,7 +87,7 @@ export const roleContainerProvider: pulumi.dynamic.ResourceProvider = {
     async diff(_id, olds: RoleContainerOutputs, news: RoleContainerInputs) {
         const replaces = changedKeys(olds, news, REPLACE_ON);
         const changes = replaces.length > 0 || (olds.drift?.length ?? 0) > 0
-            || changedKeys(olds, news, ["connection", "registry", "health", "bootDelay"]).length > 0;
+            || changedKeys(olds, news, ["connection", "registry", "health", "bootDelay", "startAfterHook"]).length > 0;
         return { changes, replaces, deleteBeforeReplace: false };
     },
 

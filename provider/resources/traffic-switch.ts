@@ -6,6 +6,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type * as proxyCmd from "../commands/proxy";
 import { progress, transport } from "../effects/common";
+import type { Health } from "../effects/containers";
 import { readSwitch } from "../effects/drift";
 import { holdLock, LockSpec } from "../effects/lock";
 import { switchTraffic, unroute } from "../effects/switch";
@@ -29,6 +30,12 @@ export interface TrafficSwitchInputs {
     errorPages?: { version: string; files: Record<string, string> };
     /** A custom certificate (secret): written where `proxy.tlsCertificatePath` points. */
     tlsCertificate?: { certificatePem: string; privateKeyPem: string };
+    /**
+     * A role held by a `paused` hook without a route: its container was only
+     * created; the switch starts it (when that hook did not run again) and
+     * waits for this health check before the old ones stop.
+     */
+    health?: Health;
     /** The deploy lock this resource's host changes wait for (absent in states written before it existed). */
     lock?: LockSpec;
 }

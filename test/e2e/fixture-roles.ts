@@ -19,6 +19,8 @@ export interface RolesScenario {
     /** The hook's `holds`; unset: the default (every proxied role). */
     holds?: string[];
     timeout?: number;
+    /** Clear env for the worker only: a change that replaces no other role's containers. */
+    workerEnv?: Record<string, string>;
 }
 
 export function threeRoleApp(tb: Testbed, db: SharedDb, current: () => RolesScenario) {
@@ -34,7 +36,7 @@ export function threeRoleApp(tb: Testbed, db: SharedDb, current: () => RolesScen
                     ...(s.hook ? { hooks: { postAppBoot: { command: s.hook, when: "paused", timeout: s.timeout ?? 60, ...(s.holds ? { holds: s.holds } : {}) } } } : {}),
                 },
                 api: { hosts, proxy: { host: API_HOST } },
-                worker: { hosts, cmd: ["/app/bin/worker"] },
+                worker: { hosts, cmd: ["/app/bin/worker"], ...(s.workerEnv ? { env: { clear: s.workerEnv } } : {}) },
             },
             ssh: { user: tb.user, privateKey: pulumi.secret(fs.readFileSync(tb.keyPath, "utf8")), knownHosts: tb.knownHosts },
             registry: tb.registryUser ? { server: tb.registry, username: tb.registryUser, password: pulumi.secret(tb.registryPassword!) } : undefined,

@@ -41,7 +41,7 @@ async function assertServing(version: string) {
 describe("service-wide paused hook: web + api + worker, breaking change", function () {
     const ctx = stackFor("paused-roles", 5447);
 
-    it("0 failed requests on every role and host; the old worker stops before the hook, the new one starts after it", async () => {
+    it("0 failed requests on every role and host; the old worker stops before the hook, the new one first starts after it", async () => {
         await assertServing("v1");
         ctx.scenario = { version: "v2", hook: "sleep 1 && /app/bin/migrate", holds: ["web", "api", "worker"] };
         // preview names the held roles on the hook resource.
@@ -65,8 +65,26 @@ describe("service-wide paused hook: web + api + worker, breaking change", functi
             const old = containerTimes(tb, host, "shop-worker-v1");
             assert.ok(!old.running && old.finishedAt <= run.startedAt, `${host}: worker v1 stopped at ${old.finishedAt}, the hook started at ${run.startedAt}`);
             const now = containerTimes(tb, host, "shop-worker-v2");
-            assert.ok(now.running && now.startedAt >= hookEnd, `${host}: worker v2 (re)started at ${now.startedAt}, the hook ended at ${hookEnd}`);
+            assert.ok(now.running && now.startedAt >= hookEnd, `${host}: worker v2 started at ${now.startedAt}, the hook ended at ${hookEnd}`);
+            // Started once, after the hook: it never ran its new code on the old schema, not even for a health check.
+            assert.equal(onHost(tb, host, "docker logs shop-worker-v2 2>&1 | grep -c 'worker v2 started'").trim(), "1", `${host}: worker v2 ran before the hook`);
         }
+    });
+
+    it("a change to the held worker only: the hook does not run again, the worker's switch starts its new container, web and api are untouched", async () => {
+        const before = hosts.map((h) => running(h).sort());
+        ctx.scenario = { version: "v2", hook: "sleep 1 && /app/bin/migrate", holds: ["web", "api", "worker"], workerEnv: { QUEUE: "mail" } };
+        const { stdout } = await ctx.stack.up();
+        assert.doesNotMatch(stdout, /paused shop-web/, "the hook paused traffic again");
+        assert.equal((await ctx.db.migrations()).length, 1, "the hook ran again");
+        for (const [i, host] of hosts.entries()) {
+            const workers = onHost(tb, host, "docker ps --filter label=role=worker --format '{{.ID}} {{.Names}}'").trim().split("\n");
+            assert.equal(workers.length, 1, `${host}: one worker runs: ${workers.join(", ")}`);
+            const [id] = workers[0].split(" ");
+            assert.match(onHost(tb, host, `docker inspect --format '{{join .Config.Env " "}}' ${id}`), /QUEUE=mail/, `${host}: the new worker does not run`);
+            assert.deepEqual(running(host).filter((n) => !n.startsWith("shop-worker")).sort(), before[i].filter((n) => !n.startsWith("shop-worker")), `${host}: web or api changed`);
+        }
+        await assertServing("v2");
     });
 });
 

@@ -227,6 +227,14 @@ describe("KamalApp wiring", function () {
             assert.ok(hook.deps.includes("RoleContainer::demo-worker-h3"));
             assert.deepEqual(depsOf("RoleContainer", "demo-worker-h3"), []);
             assert.ok(depsOf("TrafficSwitch", "demo-worker-h3").includes("RoleHook::demo-web-post-app-boot"));
+            // Its new container is only created; the hook (or, if the hook does not run again, its switch) starts it.
+            assert.equal(named("RoleContainer", "demo-worker-h3").inputs.startAfterHook, true);
+            assert.equal(named("TrafficSwitch", "demo-worker-h3").inputs.health.kind, "docker");
+            // A held proxied role boots as usual: kamal-proxy holds its requests, so it can be health-checked first.
+            for (const r of ["api", "web"]) {
+                assert.equal(named("RoleContainer", `demo-${r}-h1`).inputs.startAfterHook, undefined, r);
+                assert.equal(named("TrafficSwitch", `demo-${r}-h1`).inputs.health, undefined, r);
+            }
         });
     });
 

@@ -99,6 +99,12 @@ describe("docker commands", () => {
         it("an empty cmd appends nothing", () => {
             assert.equal(docker.run({ ...base, cmd: [] }).at(-1), "registry.example.com/app:v1");
         });
+
+        it("create: the same container, not started (no --detach)", () => {
+            const spec = { ...base, env: { A: "1" }, options: { restart: "no", memory: "1g" } };
+            assert.deepEqual(docker.create(spec), ["docker", "create", ...docker.run(spec).slice(3)]);
+            assert.deepEqual(docker.run(spec).slice(0, 3), ["docker", "run", "--detach"]);
+        });
     });
 
     it("network inspect and create", () => {

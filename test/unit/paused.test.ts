@@ -151,6 +151,20 @@ describe("paused hook, service-wide", () => {
         assert.deepEqual(log.find((c) => c.argv[4] === "pause" && c.argv[5] === "app-api")!.argv, proxy.pause("app-api", 10, holdLimit(i)));
     });
 
+    it("a held worker's new container, only created, is first started after the hook (never before it, not by the health re-check)", async () => {
+        const log: Call[] = [];
+        const created = (a: string[]) => a[1] === "container" && a[2] === "inspect" && a.at(-1) === worker.id;
+        let started = false;
+        const h1 = host("h1", log, { web: web.h1, worker })
+            .on(["docker", "start"], (a) => { if (a.at(-1) === worker.id) started = true; return {}; })
+            .on(created, () => ({ stdout: inspectOutput(worker.id, "app-worker-v2", started ? { running: true } : { running: false, status: "created" }) }));
+        use(h1);
+        await roleHookProvider.create(inputs({ targets: [target("h1", web.h1.id)], held: [heldWorker], holds: ["worker"] }));
+        const L = log.map(label);
+        assert.deepEqual(at(L, /start worker/).length, 1, L.join("\n"));
+        before(L, /hook/, /start worker/);
+    });
+
     it("on hook failure: every held route goes back and resumes first; then old workers start and new containers stop", async () => {
         const log: Call[] = [];
         use(host("h1", log, { web: web.h1, api: api.h1, worker }).on(isHook, { code: 1, stdout: "boom\n" }), host("h2", log, { web: web.h2, api: api.h2 }));

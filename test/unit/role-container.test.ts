@@ -10,7 +10,7 @@ import * as registryCmd from "../../provider/commands/registry";
 import { envFileContent, UnhealthyError } from "../../provider/effects/containers";
 import { RoleContainerInputs, RoleContainerOutputs, roleContainerProvider } from "../../provider/resources/role-container";
 import { connection, inspectOutput, psLine } from "./fakes";
-import { dockerHost, hex, inspecting, isConfigRead, isLoginWrite, NEW_ID, OLD_ID, PROXY_CLI, route, stderr, use, withFakeHosts } from "./provider-hosts";
+import { dockerHost, hex, inspecting, isConfigRead, isLoginWrite, NEW_ID, OLD_ID, PROXY_CLI, route, stderr, uninstallHosts, use, withFakeHosts } from "./provider-hosts";
 
 describe("roleContainerProvider", () => {
     withFakeHosts();
@@ -317,6 +317,35 @@ describe("roleContainerProvider", () => {
             assert.equal(r.outs.containerId, OLD_ID);
             assert.equal(r.outs.healthyAt, 1);
             assert.equal(r.outs.connection.port, 2222);
+        });
+    });
+
+    describe("held by another role's paused hook (startAfterHook)", () => {
+        const worker = { role: "worker", health: { kind: "docker" as const, readinessDelay: 0, deployTimeout: 5 }, startAfterHook: true };
+
+        it("is created exactly as it would run, but not started, and no health check runs before its hook", async () => {
+            const h1 = dockerHost("h1").on(["docker", "create"], { stdout: `${NEW_ID}\n` });
+            use(h1);
+            const { outs } = await roleContainerProvider.create(inputs(worker));
+            const [created] = h1.find(["docker", "create"]).map((c) => c.argv);
+            assert.deepEqual(created.slice(0, 6), ["docker", "create", "--restart", "unless-stopped", "--name", "app-worker-v2"]);
+            assert.ok(created.includes("--env-file") && !created.includes("--detach"), created.join(" "));
+            assert.equal(h1.find(["docker", "run"]).length + h1.find(["docker", "start"]).length + h1.find(["docker", "container", "inspect"]).length, 0);
+            assert.equal((outs as RoleContainerOutputs).containerId, NEW_ID);
+            assert.ok(stderr.lines.some((l) => /app-worker-v2 created; it starts once the hook holding it has run/.test(l)), stderr.lines.join(""));
+        });
+
+        it("refresh: created and waiting is no drift; exited is", async () => {
+            const olds: RoleContainerOutputs = { ...inputs(worker), containerId: OLD_ID, containerName: "app-worker-v2", healthyAt: 1 };
+            use(dockerHost("h1").on(inspecting(OLD_ID), { stdout: inspectOutput(OLD_ID, "app-worker-v2", { running: false, status: "created" }) }));
+            assert.deepEqual((await roleContainerProvider.read!(OLD_ID, olds)).props.drift, []);
+            uninstallHosts();
+            use(dockerHost("h1").on(inspecting(OLD_ID), { stdout: inspectOutput(OLD_ID, "app-worker-v2", { running: false }) }));
+            assert.deepEqual((await roleContainerProvider.read!(OLD_ID, olds)).props.drift, ["container app-worker-v2 is exited"]);
+            uninstallHosts();
+            use(dockerHost("h1").on(inspecting(OLD_ID), { stdout: inspectOutput(OLD_ID, "app-worker-v2", { running: false, status: "created" }) }));
+            const unheld = { ...olds, startAfterHook: undefined };
+            assert.deepEqual((await roleContainerProvider.read!(OLD_ID, unheld)).props.drift, ["container app-worker-v2 is created"]);
         });
     });
 

@@ -67,6 +67,26 @@ describe("trafficSwitchProvider", () => {
         assert.deepEqual(h1.calls.map((c) => c.argv), [docker.listRoleContainers("app", "web"), docker.stop(A)]);
     });
 
+    it("a held role's container its hook did not start (the hook did not run again) is started and healthy before the old ones stop", async () => {
+        const health = { kind: "docker" as const, readinessDelay: 0, deployTimeout: 5 };
+        const states = [{ running: false, status: "created" }, { running: true, health: "healthy" }];
+        const h1 = dockerHost("h1").on(["docker", "ps"], { stdout: ps })
+            .on(inspecting(NEW_ID), () => ({ stdout: inspectOutput(NEW_ID, "app-worker-v3", states.length > 1 ? states.shift()! : states[0]) }));
+        use(h1);
+        await trafficSwitchProvider.create(inputs({ role: "worker", containerName: "app-worker-v3", proxy: undefined, health }));
+        const argv = h1.calls.map((c) => c.argv);
+        const [start, stop] = [argv.findIndex((a) => a[1] === "start"), argv.findIndex((a) => a[1] === "stop")];
+        assert.deepEqual(argv[start], docker.start(NEW_ID));
+        assert.ok(start >= 0 && stop > start + 1, `started, checked, then the old one stopped: ${argv.map((a) => a.slice(0, 3).join(" ")).join(", ")}`);
+    });
+
+    it("a held role's container already started by its hook is not started again", async () => {
+        const h1 = dockerHost("h1").on(["docker", "ps"], { stdout: ps }).on(inspecting(NEW_ID), { stdout: inspectOutput(NEW_ID, "app-worker-v3", { running: true }) });
+        use(h1);
+        await trafficSwitchProvider.create(inputs({ proxy: undefined, health: { kind: "docker", readinessDelay: 0, deployTimeout: 5 } }));
+        assert.equal(h1.find(["docker", "start"]).length, 0);
+    });
+
     it("a failed switch stops nothing", async () => {
         const h1 = dockerHost("h1").on(["docker", "ps"], { stdout: ps }).on([...PROXY_CLI, "deploy"], { code: 1, stderr: "target failed to become healthy" });
         use(h1);
