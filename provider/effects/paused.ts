@@ -11,10 +11,12 @@ import * as docker from "../commands/docker";
 import * as hookCmd from "../commands/hook";
 import * as proxyCmd from "../commands/proxy";
 import type { HeldRole, HookRun, HookTarget, RoleHookInputs } from "../resources/role-hook";
+import { join } from "../commands/shell";
 import { run, tail, Transport, TransportError } from "../transport";
 import { progress, transport } from "./common";
 import { Health, listRole, sameContainer, waitHealthy } from "./containers";
 import { ensureRunningAndHealthy, execHook, mustExist, stopStrayHooks } from "./hook";
+import { failpoint } from "./failpoint";
 import { routedElsewhere } from "./proxy";
 
 type Route = NonNullable<RoleHookInputs["proxy"]>;
@@ -34,6 +36,8 @@ interface HeldRoute {
     restored: boolean;
     /** The armed watchdog's token. */
     watchdog?: string;
+    /** The armed watchdog routes back to `previous` when it fires (it did not hear that the hook succeeded). */
+    rollsBack?: boolean;
 }
 
 /** A non-proxied role (worker, jobs) on one host. */
@@ -123,6 +127,7 @@ export async function runPaused(i: RoleHookInputs): Promise<HookRun[]> {
         failure = e;
         if (!hookDone) await settle(routes.filter((h) => h.switched).map((h) => restore(h)));
     }
+    await failpoint("paused-before-resume");
     const stuck = await resumeAll(routes);
     if (failure && !hookDone) {
         // Traffic is back where it was; now the slow part: old jobs back, new containers down.
@@ -139,7 +144,10 @@ export async function runPaused(i: RoleHookInputs): Promise<HookRun[]> {
         await waitHealthy(j.t, j.target.containerId, j.health);
         progress(`[${j.role}@${j.t.host}] started ${j.target.containerName}`);
     }));
-    if (failure) throw failure;
+    if (failure) {
+        for (const h of routes.filter((r) => r.watchdog !== undefined && r.rollsBack)) progress(untold(h));
+        throw failure;
+    }
     if (stuck.length) throw new TransportError([...new Set(stuck.map((s) => s.split(" ")[0]))].join(", "), stuckMessage(stuck, routes));
     return runs;
 }
@@ -154,7 +162,15 @@ async function arm(h: HeldRoute, seconds: number, rollback = true): Promise<stri
     const back = rollback ? proxyCmd.deploy({ ...h.route, target: targetOf(h.route, h.previous!) }) : undefined;
     const token = randomUUID();
     await run(h.t, hookCmd.armWatchdog(h.route.service, back, seconds, token));
+    h.rollsBack = rollback;
     return token;
+}
+
+/** A host lost between the hook's success and its watchdog's renewal keeps the rollback: the user must know. */
+function untold(h: HeldRoute): string {
+    return `[${h.role}@${h.t.host}] did not hear that the hook succeeded: when it answers again, its watchdog routes ${h.route.service} back to ` +
+        `${h.previous!.slice(0, 12)} (the old code, on the new schema) and resumes it; then run \`pulumi up\`. To keep the new code instead, ` +
+        `run there \`${join(hookCmd.disarmWatchdog(h.watchdog!))} && ${join(proxyCmd.resume(h.route.service))}\``;
 }
 
 /** Renews every armed watchdog for the next step (the new one armed before the old one goes: never a gap). */

@@ -41,31 +41,39 @@ export async function unroute(olds: TrafficSwitchOutputs): Promise<void> {
 }
 
 /**
- * Health-check routes of the role left by a deploy killed mid-check: once the
- * role switched on this host none is in use (a role boots one container per host at a time).
+ * The role's route as a finished switch leaves it, whatever an interrupted
+ * deploy left: its health-check routes removed (a role boots one container per
+ * host at a time, so once it switched none is in use) and the route resumed if
+ * a `paused` deploy that died left it paused (its watchdog would only resume
+ * it at the end of its lease; a deploy holds the lock, so no other one is
+ * pausing it now).
  */
-async function removeStalePreflights(t: Transport, service: string): Promise<void> {
+async function tidyRoutes(t: Transport, role: string, service: string): Promise<void> {
     const listed = await t.exec(proxyCmd.list());
     if (listed.code !== 0) return;
-    const stale = Object.keys(proxyCmd.parseProxyList(listed.stdout)).filter((s) => s.startsWith(`${service}-preflight-`));
+    const routes = proxyCmd.parseProxyList(listed.stdout);
+    const stale = Object.keys(routes).filter((s) => s.startsWith(`${service}-preflight-`));
     for (const s of stale) await t.exec(proxyCmd.remove(s));
     if (stale.length) progress(`[${t.host}] removed health-check routes left by an interrupted deploy: ${stale.join(", ")}`);
+    if (routes[service]?.state === "paused") {
+        await run(t, proxyCmd.resume(service));
+        progress(`[${role}@${t.host}] resumed ${service}, left paused by an interrupted deploy`);
+    }
 }
 
 /** `first`: this stack's first switch of the role on this host, so the containers it stops were deployed by someone else. */
-export async function switchTraffic(i: TrafficSwitchInputs, resume = false, first = false): Promise<TrafficSwitchOutputs> {
+export async function switchTraffic(i: TrafficSwitchInputs, first = false): Promise<TrafficSwitchOutputs> {
     const t = transport(i.connection);
     const target = switchTarget(i);
     if (target) {
         await writeProxyFiles(t, i, target);
         progress(`[${i.role}@${t.host}] switching traffic to ${i.containerName}`);
         await traced(`switch/${i.role}`, t.host, "switch", () => run(t, proxyCmd.deploy(target)));
-        if (resume) await run(t, proxyCmd.resume(target.service));
     }
     if (!target && i.health) await startWaiting(t, i, i.health);
     const [retired] = await Promise.all([
         traced(`switch/${i.role}`, t.host, "retire", () => retireOthers(t, i, i.containerId, i.stopTimeout)),
-        target ? removeStalePreflights(t, target.service) : undefined,
+        target ? tidyRoutes(t, i.role, target.service) : undefined,
     ]);
     if (target && i.errorPages) await run(t, cleanErrorPages(`${proxyAppHostDir(i.service, i.destination)}/error_pages`, i.errorPages.version));
     if (retired.length) progress(`[${i.role}@${t.host}] stopped ${retired.join(", ")}`);

@@ -61,13 +61,13 @@ export const trafficSwitchProvider: pulumi.dynamic.ResourceProvider = {
 
     async create(inputs: TrafficSwitchInputs) {
         await holdLock(inputs.lock, "up");
-        return { id: `${inputs.connection.host}/${inputs.service}-${inputs.role}`, outs: await switchTraffic(inputs, false, true) };
+        return { id: `${inputs.connection.host}/${inputs.service}-${inputs.role}`, outs: await switchTraffic(inputs, true) };
     },
 
     async update(_id, olds: TrafficSwitchOutputs, news: TrafficSwitchInputs) {
         if (olds.drift?.length) progress(`[${news.role}@${news.connection.host}] switching back to ${news.containerName}: ${olds.drift.join("; ")}`);
         await holdLock(news.lock, "up");
-        return { outs: await switchTraffic(news, olds.drift?.some((d) => d.endsWith("is paused"))) };
+        return { outs: await switchTraffic(news) };
     },
 
     async delete(_id, olds: TrafficSwitchOutputs) {

@@ -2,13 +2,16 @@
  * Issue 11 ยง5: a host that stops answering fails the deploy within the
  * documented bound instead of hanging it. Real engine, real hosts: the
  * second test host is frozen with `docker pause` of its container (its sshd,
- * dockerd and kamal-proxy stop answering, TCP stays open), at three phases of
- * a deploy of web on two hosts with a `paused` hook.
+ * dockerd and kamal-proxy stop answering, TCP stays open), at each phase of
+ * a deploy of web on two hosts with a `paused` hook (the resume, a window of
+ * milliseconds, through a failpoint: provider/effects/failpoint.ts).
  */
 import * as assert from "node:assert/strict";
 import { ChildProcess, execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as http from "node:http";
+import * as os from "node:os";
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { KamalApp } from "../../index";
 import { HOST_SILENT_FAIL_MS } from "../../provider/transport/bounds";
@@ -70,7 +73,7 @@ describe("a frozen host fails the deploy within the documented bound (issue 11 ย
      * Runs `up`, freezes h2 when `phase` (given this run's engine output) says so, and checks the deploy
      * failed naming h2 within the documented bound. Returns the engine output up to the freeze.
      */
-    async function upFrozenAt(label: string, phase: (output: string) => boolean, pollMs = 200, settleMs = 0): Promise<string> {
+    async function upFrozenAt(label: string, phase: (output: string) => boolean, pollMs = 200, settleMs = 0, afterFreeze?: () => void): Promise<string> {
         const seen = stack.output.length;
         let ended = false;
         const up = stack.up().then(() => undefined, (e: Error) => e).finally(() => { ended = true; });
@@ -84,6 +87,7 @@ describe("a frozen host fails the deploy within the documented bound (issue 11 ย
         const output = sinceStart();
         freeze();
         const frozenAt = Date.now();
+        afterFreeze?.();
         const error = await up;
         const seconds = (Date.now() - frozenAt) / 1000;
         assert.ok(error, `the deploy succeeded with a frozen host; it said:\n${stack.output.slice(seen).join("").slice(-3000)}`);
@@ -161,9 +165,12 @@ describe("a frozen host fails the deploy within the documented bound (issue 11 ย
         wanted = { version: "v3", hook: "sleep 7" };
         const hookRunning = () => { try { execFileSync("docker", ["exec", hostContainer(h1), "pgrep", "-f", "sleep 7$"], { stdio: "ignore" }); return true; } catch { return false; } };
         try {
+            const seen = stack.output.length;
             await upFrozenAt("mid-hook", hookRunning);
             // The migration ran: the host that answers stays on the code that matches it.
             await assertOtherHostIntact("v3");
+            // The frozen host never heard of the hook's success: its watchdog still rolls back, and the user is told so.
+            assert.match(stack.output.slice(seen).join(""), new RegExp(`\\[web@${h2.replace(/\./g, "\\.")}\\] did not hear that the hook succeeded`));
         } finally {
             thaw();
         }
@@ -176,6 +183,34 @@ describe("a frozen host fails the deploy within the documented bound (issue 11 ย
             await upFrozenAt("after the pause", (output) => output.includes(`[web@${h2}] paused frozen-web`), 20);
             await assertOtherHostIntact("v3");
         } finally {
+            thaw();
+        }
+        await assertConverges();
+    });
+
+    it("frozen at the resume (hook succeeded, both hosts switched, still paused): fails; the first host serves the new version, resumed; the frozen one's watchdog resumes it, on the new version, once it answers", async function () {
+        wanted = { version: "v3", hook: "sleep 2" };
+        // A failpoint holds the deploy right before the resume (a window of milliseconds) while h2 is frozen.
+        const points = fs.mkdtempSync(path.join(os.tmpdir(), "failpoints-"));
+        const point = path.join(points, "paused-before-resume");
+        fs.writeFileSync(point, "");
+        process.env.PULUMI_KAMAL_FAILPOINTS = points;
+        try {
+            await upFrozenAt("at the resume", () => fs.existsSync(`${point}.reached`), 20, 0, () => fs.rmSync(point));
+            await assertOtherHostIntact("v3");
+            thaw();
+            const thawed = Date.now();
+            // Its watchdog was renewed as resume-only after the hook: it resumes h2 on v3, never back to v1.
+            let seen = "";
+            for (let i = 0; i < 45 && seen !== "200 v3"; i++) {
+                await new Promise((r) => setTimeout(r, 1_000));
+                if (!/paused/i.test(proxyList(h2))) seen = await version(h2).catch((e) => String(e));
+            }
+            assert.equal(seen, "200 v3", `${h2} after the thaw`);
+            console.log(`      ${h2} resumed by its watchdog on v3 ${((Date.now() - thawed) / 1000).toFixed(1)} s after the thaw`);
+        } finally {
+            delete process.env.PULUMI_KAMAL_FAILPOINTS;
+            fs.rmSync(points, { recursive: true, force: true });
             thaw();
         }
         await assertConverges();

@@ -241,6 +241,10 @@ describe("paused hook, service-wide", () => {
         assert.ok(!after.some((l) => /deploy app-web old/.test(l)), `routed back to old code after the hook: ${after.join(", ")}`);
         assert.ok(after.includes("h1 resume app-web") && after.includes("h2 resume app-web"), after.join(", "));
         assert.ok(!after.some((l) => /stop web/.test(l)), "a new container serving the new schema was stopped");
+        // h2's armed watchdog still rolls back when it fires: the user is told, with the command that disarms it.
+        const told = stderr.lines.filter((l) => /did not hear that the hook succeeded/.test(l));
+        assert.equal(told.length, 1, stderr.lines.join(""));
+        assert.match(told[0], /^\[web@h2\] .*routes app-web back to 666666666666 .*run there `docker exec kamal-proxy rm \/tmp\/kamal-watchdog-[0-9a-f-]{36} && docker exec kamal-proxy kamal-proxy resume app-web`$/);
     });
 
     it("a failed resume is retried; the watchdog is disarmed only after kamal-proxy confirms it", async () => {

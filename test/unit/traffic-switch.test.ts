@@ -60,6 +60,17 @@ describe("trafficSwitchProvider", () => {
         assert.deepEqual(h1.find([...PROXY_CLI, "remove"]).map((c) => c.argv), [proxy.remove("app-web-preflight-cccccccccccc")]);
     });
 
+    it("resumes a route an interrupted paused deploy left paused (and only then)", async () => {
+        const paused = ["Service  Host  Path  Target  State  TLS", "app-web  app.example.com  /  aaaaaaaaaaaa:3000  paused  no"].join("\n");
+        const h1 = dockerHost("h1").on(["docker", "ps"], { stdout: ps }).on([...PROXY_CLI, "list"], { stdout: paused }).on([...PROXY_CLI, "resume"], {});
+        use(h1);
+        await trafficSwitchProvider.create(inputs());
+        const argv = h1.calls.map((c) => c.argv);
+        assert.deepEqual(argv.filter((a) => a[4] === "resume"), [proxy.resume("app-web")]);
+        assert.ok(argv.findIndex((a) => a[4] === "resume") > argv.findIndex((a) => a[4] === "deploy"), "resumed before the switch");
+        assert.ok(stderr.lines.some((l) => l === "[web@h1] resumed app-web, left paused by an interrupted deploy"), stderr.lines.join(""));
+    });
+
     it("a role without kamal-proxy: no switch, only retirement", async () => {
         const h1 = dockerHost("h1").on(["docker", "ps"], { stdout: ps });
         use(h1);
