@@ -38,6 +38,8 @@ interface HeldRoute {
     watchdog?: string;
     /** The armed watchdog routes back to `previous` when it fires (it did not hear that the hook succeeded). */
     rollsBack?: boolean;
+    /** When the armed watchdog fires (ms since epoch). */
+    firesAt?: number;
 }
 
 /** A non-proxied role (worker, jobs) on one host. */
@@ -136,7 +138,7 @@ export async function runPaused(i: RoleHookInputs): Promise<HookRun[]> {
             ...routes.filter((h) => h.restored).map((h) => h.t.exec(docker.stop(h.target.containerId, 10)).catch(() => undefined)),
             ...kills,
         ]);
-        if (stuck.length) progress(stuckMessage(stuck, routes));
+        if (stuck.length) progress(stuckMessage(stuck));
         throw failure;
     }
     await settle(jobs.map(async (j) => {
@@ -148,7 +150,7 @@ export async function runPaused(i: RoleHookInputs): Promise<HookRun[]> {
         for (const h of routes.filter((r) => r.watchdog !== undefined && r.rollsBack)) progress(untold(h));
         throw failure;
     }
-    if (stuck.length) throw new TransportError([...new Set(stuck.map((s) => s.split(" ")[0]))].join(", "), stuckMessage(stuck, routes));
+    if (stuck.length) throw new TransportError([...new Set(stuck.map((h) => h.t.host))].join(", "), stuckMessage(stuck));
     return runs;
 }
 
@@ -163,6 +165,7 @@ async function arm(h: HeldRoute, seconds: number, rollback = true): Promise<stri
     const token = randomUUID();
     await run(h.t, hookCmd.armWatchdog(h.route.service, back, seconds, token));
     h.rollsBack = rollback;
+    h.firesAt = Date.now() + Math.ceil(seconds) * 1000;
     return token;
 }
 
@@ -194,12 +197,12 @@ async function restore(h: HeldRoute): Promise<void> {
 }
 
 /** Resumes every paused route at once; disarms a watchdog only once kamal-proxy confirmed. Returns the hosts still paused. */
-async function resumeAll(routes: HeldRoute[]): Promise<string[]> {
-    const stuck: string[] = [];
+async function resumeAll(routes: HeldRoute[]): Promise<HeldRoute[]> {
+    const stuck: HeldRoute[] = [];
     await Promise.all(routes.map(async (h) => {
         if (h.paused && !(await resume(h.t, h.route.service))) {
             // Leave the watchdog armed: it resumes the route when it fires.
-            stuck.push(`${h.t.host} (${h.route.service})`);
+            stuck.push(h);
             return;
         }
         if (h.paused) progress(`[${h.role}@${h.t.host}] resumed ${h.route.service}`);
@@ -208,9 +211,15 @@ async function resumeAll(routes: HeldRoute[]): Promise<string[]> {
     return stuck;
 }
 
-function stuckMessage(stuck: string[], routes: HeldRoute[]): string {
-    const services = [...new Set(routes.filter((h) => h.paused).map((h) => h.route.service))];
-    return `kamal-proxy did not confirm the resume on ${stuck.join(", ")} after retries; requests are held until the watchdog resumes it (within ${MARGIN}s) ` +
+/** Per stuck route: what its watchdog will do and when (a silent host: once it answers again), and the command that resumes it now. */
+function stuckMessage(stuck: HeldRoute[]): string {
+    const where = stuck.map((h) => `${h.t.host} (${h.route.service})`).join(", ");
+    const when = stuck.map((h) => {
+        const seconds = Math.max(1, Math.ceil(((h.firesAt ?? Date.now()) - Date.now()) / 1000));
+        return `${h.t.host}: ${h.rollsBack ? "routes it back to the previous container and resumes" : "resumes"} in ${seconds}s`;
+    }).join("; ");
+    const services = [...new Set(stuck.map((h) => h.route.service))];
+    return `kamal-proxy did not confirm the resume on ${where} after retries; requests are held until the watchdog acts (${when}; a host that does not answer: once it does) ` +
         `or you run ${services.map((s) => `\`docker exec kamal-proxy kamal-proxy resume ${s}\``).join(" and ")} there`;
 }
 

@@ -259,7 +259,7 @@ describe("paused hook, service-wide", () => {
         const log: Call[] = [];
         use(host("h1", log, { web: web.h1 }).on([...PROXY_CLI, "resume"], { code: 1, stderr: "connection refused" }));
         await assert.rejects(roleHookProvider.create(inputs({ targets: [target("h1", web.h1.id)] })),
-            /h1: kamal-proxy did not confirm the resume on h1 \(app-web\) after retries; .*`docker exec kamal-proxy kamal-proxy resume app-web`/);
+            /h1: kamal-proxy did not confirm the resume on h1 \(app-web\) after retries; requests are held until the watchdog acts \(h1: resumes in (2[0-9]|30)s;.*`docker exec kamal-proxy kamal-proxy resume app-web`/);
         assert.equal(log.filter((c) => c.argv[4] === "resume").length, 3);
         // Armed for pause, switch, hook, resume; the last one is left to resume the route.
         assert.equal(log.filter((c) => isDisarm(c.argv)).length, 3);
