@@ -8,7 +8,9 @@
  * removing it disarms exactly this watchdog, rewriting it extends the deadline.
  * It fires only once the clock passes the deadline (whole seconds, rounded
  * up, so never early; a killed `sleep` just means another look), and claims
- * the file with `mv` first, so a disarm and a firing never both win.
+ * the file with `mv` first, so a disarm and a firing never both win. Tokens
+ * start with the kamal-proxy service (`SERVICE.UUID`), so the next deploy of
+ * that service can disarm the watchdogs a dead one left.
  */
 import { Argv } from "./docker";
 import { PROXY_CONTAINER } from "./proxy";
@@ -16,10 +18,29 @@ import { join } from "./shell";
 
 const inProxy = (detach: boolean, ...argv: string[]): Argv => ["docker", "exec", ...(detach ? ["-d"] : []), PROXY_CONTAINER, ...argv];
 
+const FILE_PREFIX = "/tmp/kamal-watchdog-";
+
 /** Where the token file lives inside the kamal-proxy container. */
 export function watchdogFile(token: string): string {
-    if (!/^[A-Za-z0-9-]{8,64}$/.test(token)) throw new Error(`watchdog token "${token}" must be 8-64 letters, digits or '-'`);
-    return `/tmp/kamal-watchdog-${token}`;
+    if (!/^[A-Za-z0-9_.-]{8,128}$/.test(token) || token.includes("..")) throw new Error(`watchdog token "${token}" must be 8-128 letters, digits, '_', '-' or single '.'`);
+    return `${FILE_PREFIX}${token}`;
+}
+
+/** A token for `service`'s watchdog: the service, then a unique part (a UUID). */
+export function watchdogToken(service: string, unique: string): string {
+    return `${service}.${unique}`;
+}
+
+/**
+ * Disarms every watchdog armed for `service` that has not fired: only run
+ * under the deploy lock, when any such watchdog was left by a deploy that
+ * died (firing later, it would route back under a new deploy). Prints the
+ * files it removed.
+ */
+export function disarmStaleWatchdogs(service: string): Argv {
+    if (!/^[A-Za-z0-9_-]+$/.test(service)) throw new Error(`kamal-proxy service "${service}" must be letters, digits, '_' or '-'`);
+    const script = 'for f in "$1"*; do case $f in *.fired) ;; *) rm "$f" 2>/dev/null && echo "$f";; esac; done; true';
+    return inProxy(false, "sh", "-c", script, "sh", `${FILE_PREFIX}${service}.`);
 }
 
 /** Writes the deadline; fails (so the deploy stops before pausing) if the image lacks the tools the loop needs. */

@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import * as docker from "../commands/docker";
 import { absoluteImage, containerHostname, kamalEnv } from "../commands/kamal";
 import type { RoleContainerInputs, RoleContainerOutputs } from "../resources/role-container";
-import { run } from "../transport";
+import { CommandError, run, Transport } from "../transport";
 import { traced } from "../trace";
 import { progress, sleep, transport } from "./common";
 import { envFilePath, listRole, sameContainer, startContainer, waitHealthy, writeEnvFile } from "./containers";
@@ -92,10 +92,22 @@ export async function retireContainer(id: string, olds: RoleContainerOutputs): P
         progress(`[${olds.role}@${t.host}] ${serving.name}, which this stack did not deploy, serves the role: left in place`);
         return;
     }
-    const ids = containers.map((c) => c.id);
-    if (ids.length) await run(t, docker.remove(...ids));
+    if (containers.length) await removeAll(t, containers.map((c) => c.id));
     if (others.some(live)) progress(`[${olds.role}@${t.host}] removed ${others.filter(live).map((c) => c.name).join(", ")}, left running by an interrupted deploy`);
     await t.exec(docker.removeFile(envFilePath(olds.service, olds.role, olds.destination)));
 }
 
 const LIVE = ["running", "restarting", "paused"];
+
+/**
+ * `docker rm --force` of a role's containers. A destroy deletes every state
+ * entry of a role on a host at once (a replacement left pending by a failed
+ * deploy is one), each removing the same containers: one already gone or
+ * being removed by the other is what both wanted.
+ */
+async function removeAll(t: Transport, ids: string[]): Promise<void> {
+    const argv = docker.remove(...ids);
+    const r = await t.exec(argv);
+    const raced = (line: string) => /No such container|is already in progress/i.test(line);
+    if (r.code !== 0 && !r.stderr.split("\n").filter((l) => l.trim()).every(raced)) throw new CommandError(t.host, argv, r);
+}

@@ -17,7 +17,7 @@ import { progress, transport } from "./common";
 import { Health, listRole, sameContainer, waitHealthy } from "./containers";
 import { ensureRunningAndHealthy, execHook, mustExist, stopStrayHooks } from "./hook";
 import { failpoint } from "./failpoint";
-import { routedElsewhere } from "./proxy";
+import { currentRoute } from "./proxy";
 
 type Route = NonNullable<RoleHookInputs["proxy"]>;
 
@@ -95,13 +95,21 @@ export async function runPaused(i: RoleHookInputs): Promise<HookRun[]> {
         await settle([...routes.map((h) => ensureRunningAndHealthy(h.t, h.target, h.health, i.redact)), ...jobs.map((j) => mustExist(j.t, j.target))]);
         for (const target of hookCmd.hookHosts(i.runOn, i.targets)) await stopStrayHooks(transport(target.connection), i);
         await settle(routes.map(async (h) => {
+            const [route] = await Promise.all([currentRoute(h.t, h.route.service, h.target.containerId), disarmStale(h)]);
             // What a failure restores is what kamal-proxy serves now; no route (a host new to the role): nothing to pause.
-            h.previous = (await routedElsewhere(h.t, h.route.service, h.target.containerId))?.id;
-            if (!h.previous) return;
+            h.previous = route.serving?.id;
+            // A dead deploy paused it, after switching it to this container: what it switched from (its watchdog's target) is the role's other running one.
+            if (!h.previous && route.paused) h.previous = (await listRole(h.t, ref(h.role))).find((c) => c.state === "running" && !sameContainer(c.id, h.target.containerId))?.id;
+            // Paused and nothing to go back to: held until the hook has run, like the rest, under a watchdog that only resumes.
+            h.paused = route.paused;
+            if (!h.previous) {
+                if (route.paused) h.watchdog = await arm(h, MARGIN);
+                return;
+            }
             h.watchdog = await arm(h, h.route.drainTimeout + MARGIN);
-            await run(h.t, proxyCmd.pause(h.route.service, h.route.drainTimeout, limit));
+            if (!route.paused) await run(h.t, proxyCmd.pause(h.route.service, h.route.drainTimeout, limit));
             h.paused = true;
-            progress(`[${h.role}@${h.t.host}] paused ${h.route.service}`);
+            progress(`[${h.role}@${h.t.host}] paused ${h.route.service}${route.paused ? " (left paused by an interrupted deploy)" : ""}`);
         }));
         await settle(jobs.map(async (j) => {
             const others = (await listRole(j.t, ref(j.role))).filter((c) => c.state === "running" && !sameContainer(c.id, j.target.containerId));
@@ -158,13 +166,14 @@ const targetOf = (route: Route, id: string) => proxyCmd.upstream(id, route.appPo
 
 /**
  * The host-side dead man's switch: unless renewed or disarmed within
- * `seconds`, the previous route back (while the hook has not succeeded), then resume.
+ * `seconds`, the previous route back (while the hook has not succeeded and
+ * there is one), then resume.
  */
 async function arm(h: HeldRoute, seconds: number, rollback = true): Promise<string> {
-    const back = rollback ? proxyCmd.deploy({ ...h.route, target: targetOf(h.route, h.previous!) }) : undefined;
-    const token = randomUUID();
+    const back = rollback && h.previous ? proxyCmd.deploy({ ...h.route, target: targetOf(h.route, h.previous) }) : undefined;
+    const token = hookCmd.watchdogToken(h.route.service, randomUUID());
     await run(h.t, hookCmd.armWatchdog(h.route.service, back, seconds, token));
-    h.rollsBack = rollback;
+    h.rollsBack = back !== undefined;
     h.firesAt = Date.now() + Math.ceil(seconds) * 1000;
     return token;
 }
@@ -183,6 +192,12 @@ async function rearm(routes: HeldRoute[], seconds: number, rollback = true): Pro
         h.watchdog = await arm(h, seconds, rollback);
         await disarm(h, old);
     }));
+}
+
+/** Watchdogs a dead deploy left for this route: firing under this deploy, they would route back and resume mid-hook. */
+async function disarmStale(h: HeldRoute): Promise<void> {
+    const removed = (await run(h.t, hookCmd.disarmStaleWatchdogs(h.route.service))).split("\n").filter(Boolean);
+    if (removed.length) progress(`[${h.role}@${h.t.host}] disarmed ${removed.length} watchdog(s) left by an interrupted deploy of ${h.route.service}; this deploy takes over its route`);
 }
 
 async function disarm(h: HeldRoute, watchdog: string): Promise<void> {

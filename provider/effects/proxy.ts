@@ -20,11 +20,17 @@ export async function proxyRunning(t: Transport): Promise<boolean> {
  * is missing, points at ours, or at a container that no longer runs.
  */
 export async function routedElsewhere(t: Transport, service: string, ours: string): Promise<ContainerState | undefined> {
-    const routes = proxy.parseProxyList(await run(t, proxy.list()));
-    const [target] = (routes[service]?.target ?? "").split(":");
-    if (!target || sameContainer(target, ours)) return undefined;
+    return (await currentRoute(t, service, ours)).serving;
+}
+
+/** `routedElsewhere`, and whether kamal-proxy holds the route's requests (paused). */
+export async function currentRoute(t: Transport, service: string, ours: string): Promise<{ serving?: ContainerState; paused: boolean }> {
+    const route = proxy.parseProxyList(await run(t, proxy.list()))[service];
+    const paused = route?.state === "paused";
+    const [target] = (route?.target ?? "").split(":");
+    if (!target || sameContainer(target, ours)) return { paused };
     const serving = await inspect(t, target);
-    return serving?.running ? serving : undefined;
+    return { serving: serving?.running ? serving : undefined, paused };
 }
 
 /** Ensure kamal-proxy runs; returns whether we started it (so destroy only removes what it made). */

@@ -7,6 +7,7 @@
 import * as docker from "../commands/docker";
 import { cleanErrorPages, latestImage, proxyAppHostDir, removeProxyDir, writeProxyFile } from "../commands/kamal";
 import * as proxyCmd from "../commands/proxy";
+import { disarmStaleWatchdogs } from "../commands/watchdog";
 import type { TrafficSwitchInputs, TrafficSwitchOutputs } from "../resources/traffic-switch";
 import { CommandError, run, Transport } from "../transport";
 import { traced } from "../trace";
@@ -43,13 +44,14 @@ export async function unroute(olds: TrafficSwitchOutputs): Promise<void> {
 /**
  * The role's route as a finished switch leaves it, whatever an interrupted
  * deploy left: its health-check routes removed (a role boots one container per
- * host at a time, so once it switched none is in use) and the route resumed if
- * a `paused` deploy that died left it paused (its watchdog would only resume
- * it at the end of its lease; a deploy holds the lock, so no other one is
- * pausing it now).
+ * host at a time, so once it switched none is in use), the watchdogs a dead
+ * `paused` deploy left disarmed (firing later, they would route back to the
+ * container it replaced), and the route resumed if that deploy left it paused.
+ * A deploy holds the lock: no other one is pausing it now.
  */
 async function tidyRoutes(t: Transport, role: string, service: string): Promise<void> {
-    const listed = await t.exec(proxyCmd.list());
+    const [listed, disarmed] = await Promise.all([t.exec(proxyCmd.list()), t.exec(disarmStaleWatchdogs(service))]);
+    if (disarmed.code === 0 && disarmed.stdout.trim()) progress(`[${role}@${t.host}] disarmed watchdog(s) left by an interrupted deploy of ${service}`);
     if (listed.code !== 0) return;
     const routes = proxyCmd.parseProxyList(listed.stdout);
     const stale = Object.keys(routes).filter((s) => s.startsWith(`${service}-preflight-`));

@@ -223,6 +223,33 @@ describe("role hooks: timeouts and interrupts during a paused switch", function 
         await assertServingV1();
     });
 
+    it("a deploy started right after one killed outright (SIGKILL) mid-hook disarms the dead deploy's watchdogs before they can fire under it", async function () {
+        // The dead deploy's watchdogs would fire 150 s later (timeout + 30): routing back to v1 in the middle of the next deploy.
+        ctx.scenario = paused(120);
+        const up = ctx.stack.up().then(() => "finished", (e: Error) => e.message);
+        await waitFor("the hook to run", async () => (/slow 40/.test(onHost(tb, h1, "docker top shop-web-v2 2>/dev/null || true")) ? true : undefined), 120_000);
+        ctx.stack.providerPids().forEach((pid) => process.kill(pid, "SIGKILL"));
+        assert.notEqual(await up, "finished");
+        const armed = (host: string) => onHost(tb, host, "docker exec kamal-proxy sh -c 'ls /tmp' | grep '^kamal-watchdog-shop-web\\.' | grep -v 'fired$' || true").trim();
+        for (const host of [h1, h2]) assert.notEqual(armed(host), "", `${host}: the killed deploy armed no watchdog`);
+        // As `npx pulumi-kamal lock release` does: the next deploy need not wait out the lease.
+        onHost(tb, h1, "rm -rf .kamal/locks/shop");
+        ctx.scenario = { version: "v2", webHook: { command: "/app/bin/migrate", when: "paused", timeout: 60 } };
+        const load = requestLoop(versionUrls);
+        const { stdout } = await ctx.stack.up();
+        const report = await load.stop();
+        assert.equal(report.failed, 0, report.failures.slice(0, 5).join("\n"));
+        assert.match(stdout, /disarmed 1 watchdog\(s\) left by an interrupted deploy of shop-web/);
+        for (const host of [h1, h2]) {
+            assert.equal(armed(host), "", `${host}: a dead deploy's watchdog is still armed`);
+            assert.doesNotMatch(proxyState(host), /paused/i, `${host} is still paused`);
+            assert.equal((await get(`http://${host}/version`)).body.trim(), "v2");
+        }
+        ctx.scenario = { version: "v1" };
+        await ctx.stack.up();
+        await assertServingV1();
+    });
+
     it("a deploying process killed outright (SIGKILL) is covered by the host-side watchdog", async function () {
         ctx.scenario = paused(10);
         const up = ctx.stack.up().then(() => "finished", (e: Error) => e.message);

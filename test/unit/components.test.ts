@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { KamalApp } from "../../components/KamalApp";
 import { KamalProxy } from "../../components/KamalProxy";
 import { KamalConfigError } from "../../config/validate";
-import { base, deploy, depsOf, isSecret, named, names, ofType, registered, reveal, settled, useMockEngine } from "./mock-engine";
+import { base, deploy, depsOf, isSecret, named, names, registered, reveal, settled, useMockEngine } from "./mock-engine";
 
 describe("KamalApp wiring", function () {
     useMockEngine();

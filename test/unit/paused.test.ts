@@ -45,8 +45,9 @@ const heldWorker: HeldRole = {
 const isHook = (a: string[]) => a[1] === "exec" && a.includes("bin/rails db:migrate");
 const isFind = (a: string[]) => a[0] === "sh" && a.at(-1)!.includes("KAMAL_HOOK_ID=");
 const isArm = (a: string[]) => a[0] === "sh" && a.join(" ").includes("docker exec -d kamal-proxy") && a.join(" ").includes("kamal-watchdog-");
+const isStale = (a: string[]) => a[1] === "exec" && a[3] === "sh" && a.at(-1)!.startsWith("/tmp/kamal-watchdog-") && a.at(-1)!.endsWith(".");
 const isDisarm = (a: string[]) => a[1] === "exec" && a[3] === "rm" && a.at(-1)!.includes("kamal-watchdog-");
-const lease = (a: string[]) => Number(/kamal-watchdog-[0-9a-f-]+ (\d+)/.exec(a.join(" "))![1]);
+const lease = (a: string[]) => Number(/kamal-watchdog-app-[a-z]+\.[0-9a-f-]{36} (\d+)/.exec(a.join(" "))![1]);
 
 /** One word per step, for asserting order across hosts and roles. */
 function label(c: Call): string {
@@ -59,6 +60,7 @@ function label(c: Call): string {
     if (isFind(a)) return `${c.host} find`;
     if (isArm(a)) return `${c.host} arm ${lease(a)}${a.join(" ").includes(" deploy ") ? " rollback" : ""}`;
     if (isDisarm(a)) return `${c.host} disarm`;
+    if (isStale(a)) return `${c.host} disarm stale`;
     if (isHook(a)) return `${c.host} hook`;
     if (a[1] === "stop" || a[1] === "start") return `${c.host} ${a[1]} ${id(a.at(-1)!)}`;
     if (a[4] === "deploy") return `${c.host} deploy ${a[5]} ${short(a[a.indexOf("--target") + 1])}`;
@@ -68,8 +70,8 @@ function label(c: Call): string {
 }
 
 /** kamal-proxy list's table: one route per proxied role, to its target's short ID. */
-const routeTable = (routes: Record<string, string>) =>
-    ["Service  Host  Path  Target  State  TLS", ...Object.entries(routes).map(([role, id]) => `app-${role}  x.example.com  /  ${id.slice(0, 12)}:3000  running  no`)].join("\n");
+const routeTable = (routes: Record<string, string>, state = "running") =>
+    ["Service  Host  Path  Target  State  TLS", ...Object.entries(routes).map(([role, id]) => `app-${role}  x.example.com  /  ${id.slice(0, 12)}:3000  ${state}  no`)].join("\n");
 
 /**
  * A host where every given container runs; `ps` lists, per role, the new
@@ -84,6 +86,7 @@ function host(name: string, log: Call[], roles: Record<string, { id: string; pre
         .on(isFind, {})
         .on(isArm, {})
         .on(isDisarm, {})
+        .on(isStale, {})
         .on(["docker", "stop"], {})
         .on(["docker", "start"], {})
         .on([...PROXY_CLI, "pause"], {})
@@ -184,7 +187,7 @@ describe("paused hook, service-wide", () => {
         use(host("h1", log, { web: web.h1 }), host("h2", log, { web: { id: web.h2.id } }));
         await roleHookProvider.create(inputs());
         const L = log.map(label);
-        assert.deepEqual(L.filter((l) => l.startsWith("h2")), ["h2 inspect", "h2 routes"]);
+        assert.deepEqual(L.filter((l) => l.startsWith("h2")), ["h2 inspect", "h2 routes", "h2 disarm stale"]);
         before(L, /h1 deploy app-web web1/, /hook/);
     });
 
@@ -206,21 +209,56 @@ describe("paused hook, service-wide", () => {
         use(host("h1", log, { web: web.h1 }).on(isHook, { code: 1 }), host("h2", log, { web: web.h2 }, {}));
         await assert.rejects(roleHookProvider.create(inputs()), HookFailedError);
         const L = log.map(label).filter((l) => l.startsWith("h2"));
-        assert.deepEqual(L, ["h2 inspect", "h2 routes"], "h2 was changed though it served nothing through kamal-proxy");
+        assert.deepEqual(L, ["h2 inspect", "h2 routes", "h2 disarm stale"], "h2 was changed though it served nothing through kamal-proxy");
+    });
+
+    it("watchdogs a dead deploy left for the held routes are disarmed on every host before anything is paused", async () => {
+        const log: Call[] = [];
+        use(host("h1", log, { web: web.h1, api: api.h1 }), host("h2", log, { web: web.h2, api: api.h2 }));
+        await roleHookProvider.create(inputs({ held: [heldApi] }));
+        const stale = log.filter((c) => isStale(c.argv));
+        assert.deepEqual(stale.map((c) => `${c.host} ${c.argv.at(-1)}`).sort(),
+            ["h1 /tmp/kamal-watchdog-app-api.", "h1 /tmp/kamal-watchdog-app-web.", "h2 /tmp/kamal-watchdog-app-api.", "h2 /tmp/kamal-watchdog-app-web."]);
+        before(log.map(label), /disarm stale/, /pause app-/);
+    });
+
+    it("a route a dead deploy left paused on the new container: held through the hook; on failure back to the role's other running container, resumed", async () => {
+        const log: Call[] = [];
+        const h1 = host("h1", log, { web: web.h1 }).on([...PROXY_CLI, "list"], { stdout: routeTable({ web: web.h1.id }, "paused") }).on(isHook, { code: 1 });
+        use(h1);
+        await assert.rejects(roleHookProvider.create(inputs({ targets: [target("h1", web.h1.id)] })), HookFailedError);
+        const L = log.map(label);
+        assert.equal(at(L, /pause app-web/).length, 0, "paused again");
+        before(L, /arm 60 rollback/, /hook/);
+        before(L, /hook/, /deploy app-web oldweb1/);
+        before(L, /deploy app-web oldweb1/, /resume app-web/);
+        assert.ok(stderr.lines.some((l) => /paused app-web \(left paused by an interrupted deploy\)/.test(l)), stderr.lines.join(""));
+    });
+
+    it("a route a dead deploy left paused, with nothing else running: held through the hook and resumed after it", async () => {
+        const log: Call[] = [];
+        use(host("h1", log, { web: { id: web.h1.id } }).on([...PROXY_CLI, "list"], { stdout: routeTable({ web: web.h1.id }, "paused") }));
+        await roleHookProvider.create(inputs({ targets: [target("h1", web.h1.id)] }));
+        const L = log.map(label);
+        before(L, /hook/, /resume app-web/);
+        assert.equal(at(L, /pause app-web|deploy/).length, 0, L.join("\n"));
+        // Its own watchdog only resumes: there is nothing to route back to.
+        assert.ok(L.includes("h1 arm 30"), L.join("\n"));
+        assert.equal(at(L, /arm \d+ rollback/).length, 0, L.join("\n"));
     });
 
     it("first deploy: nothing serves, nothing is paused or switched; a failure leaves no route behind", async () => {
         const log: Call[] = [];
         use(host("h1", log, { web: { id: web.h1.id } }).on(isHook, { code: 2 }));
         await assert.rejects(roleHookProvider.create(inputs({ targets: [target("h1", web.h1.id)] })), HookFailedError);
-        assert.deepEqual(log.map(label), ["h1 inspect", "h1 find", "h1 routes", "h1 hook"]);
+        assert.deepEqual(log.map(label), ["h1 inspect", "h1 find", "h1 routes", "h1 disarm stale", "h1 hook"]);
     });
 
     it("if pausing fails, nothing was paused: no rollback, no resume, the watchdog is disarmed", async () => {
         const log: Call[] = [];
         use(host("h1", log, { web: web.h1 }).on([...PROXY_CLI, "pause"], { code: 1, stderr: "no such service" }));
         await assert.rejects(roleHookProvider.create(inputs({ targets: [target("h1", web.h1.id)] })), /no such service/);
-        assert.deepEqual(log.map(label), ["h1 inspect", "h1 find", "h1 routes", "h1 inspect", "h1 arm 60 rollback", "h1 pause app-web", "h1 disarm"]);
+        assert.deepEqual(log.map(label), ["h1 inspect", "h1 find", "h1 routes", "h1 disarm stale", "h1 inspect", "h1 arm 60 rollback", "h1 pause app-web", "h1 disarm"]);
     });
 
     it("a failed restore keeps the new container running (it still serves) and still resumes", async () => {
@@ -244,7 +282,7 @@ describe("paused hook, service-wide", () => {
         // h2's armed watchdog still rolls back when it fires: the user is told, with the command that disarms it.
         const told = stderr.lines.filter((l) => /did not hear that the hook succeeded/.test(l));
         assert.equal(told.length, 1, stderr.lines.join(""));
-        assert.match(told[0], /^\[web@h2\] .*routes app-web back to 666666666666 .*run there `docker exec kamal-proxy rm \/tmp\/kamal-watchdog-[0-9a-f-]{36} && docker exec kamal-proxy kamal-proxy resume app-web`$/);
+        assert.match(told[0], /^\[web@h2\] .*routes app-web back to 666666666666 .*run there `docker exec kamal-proxy rm \/tmp\/kamal-watchdog-app-web\.[0-9a-f-]{36} && docker exec kamal-proxy kamal-proxy resume app-web`$/);
     });
 
     it("a failed resume is retried; the watchdog is disarmed only after kamal-proxy confirms it", async () => {

@@ -4,7 +4,8 @@
  * they deploy, and per-test fake hosts with provider progress captured.
  */
 import * as registryCmd from "../../provider/commands/registry";
-import { Call, captureStderr, FakeHost, installHosts } from "./fakes";
+import type { RoleContainerInputs } from "../../provider/resources/role-container";
+import { Call, captureStderr, connection, FakeHost, installHosts } from "./fakes";
 
 export const PROXY_CLI = ["docker", "exec", "kamal-proxy", "kamal-proxy"];
 export const hex = (c: string) => c.repeat(64);
@@ -53,6 +54,7 @@ export function dockerHost(name: string, log?: Call[]): FakeHost {
         .on([...PROXY_CLI, "deploy"], {})
         .on([...PROXY_CLI, "remove"], {})
         .on([...PROXY_CLI, "list"], { stdout: "Service Host Path Target State TLS\n" })
+        .on((a) => a[1] === "exec" && a[3] === "sh" && a.at(-1)!.startsWith("/tmp/kamal-watchdog-"), {})
         .on((a) => a[2] === "inspect" && a[4]?.startsWith("{{.Config.Image}}") === true, { stdout: "basecamp/kamal-proxy:v0.9.2\t/home/kamal-proxy/.config/kamal-proxy /home/kamal-proxy/.apps-config \n" });
 }
 
@@ -75,3 +77,21 @@ export function uninstallHosts(): void {
 }
 
 export const use = (...hosts: FakeHost[]) => { uninstall = installHosts(hosts); };
+
+/** A web role's container inputs on h1 with a registry, secrets and kamal-proxy health: what RoleContainer tests vary. */
+export const roleInputs = (over: Partial<RoleContainerInputs> = {}): RoleContainerInputs => ({
+    connection: connection("h1"),
+    service: "app",
+    role: "web",
+    version: "v2",
+    image: "registry.example.com/app:v2",
+    cmd: ["bin/rails", "server"],
+    env: { RAILS_ENV: "production" },
+    secretEnv: { DATABASE_URL: "postgres://app:hunter2@db/app", SECRET_KEY_BASE: "sk-very-secret" },
+    labels: { team: "core" },
+    volumes: [],
+    options: {},
+    registry: { server: "registry.example.com", username: "bot", password: "reg-pa55" },
+    health: { kind: "proxy", target: route, appPort: 3000 },
+    ...over,
+});

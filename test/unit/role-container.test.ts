@@ -9,28 +9,13 @@ import * as proxy from "../../provider/commands/proxy";
 import * as registryCmd from "../../provider/commands/registry";
 import { envFileContent, UnhealthyError } from "../../provider/effects/containers";
 import { RoleContainerInputs, RoleContainerOutputs, roleContainerProvider } from "../../provider/resources/role-container";
-import { connection, inspectOutput, psLine } from "./fakes";
-import { dockerHost, hex, inspecting, isConfigRead, isLoginWrite, NEW_ID, OLD_ID, PROXY_CLI, route, stderr, uninstallHosts, use, withFakeHosts } from "./provider-hosts";
+import { connection, inspectOutput } from "./fakes";
+import { dockerHost, hex, inspecting, isConfigRead, isLoginWrite, NEW_ID, OLD_ID, PROXY_CLI, roleInputs, route, stderr, uninstallHosts, use, withFakeHosts } from "./provider-hosts";
 
 describe("roleContainerProvider", () => {
     withFakeHosts();
 
-    const inputs = (over: Partial<RoleContainerInputs> = {}): RoleContainerInputs => ({
-        connection: connection("h1"),
-        service: "app",
-        role: "web",
-        version: "v2",
-        image: "registry.example.com/app:v2",
-        cmd: ["bin/rails", "server"],
-        env: { RAILS_ENV: "production" },
-        secretEnv: { DATABASE_URL: "postgres://app:hunter2@db/app", SECRET_KEY_BASE: "sk-very-secret" },
-        labels: { team: "core" },
-        volumes: [],
-        options: {},
-        registry: { server: "registry.example.com", username: "bot", password: "reg-pa55" },
-        health: { kind: "proxy", target: route, appPort: 3000 },
-        ...over,
-    });
+    const inputs = roleInputs;
     const ENV_FILE = "/home/deploy/.kamal/apps/app/env/roles/web.env";
 
     describe("create", () => {
@@ -360,65 +345,6 @@ describe("roleContainerProvider", () => {
         it("keeps one that exists, reporting it stopped", async () => {
             use(dockerHost("h1").on(inspecting(OLD_ID), { stdout: inspectOutput(OLD_ID, "app-web-v2", { running: false }) }));
             assert.deepEqual(await roleContainerProvider.read!(OLD_ID, olds), { id: OLD_ID, props: { ...olds, drift: ["container app-web-v2 is exited"] } });
-        });
-    });
-
-    describe("delete", () => {
-        const olds: RoleContainerOutputs = { ...inputs(), containerId: OLD_ID, containerName: "app-web-v2", healthyAt: 1 };
-
-        const routes = (target: string) => ({ stdout: `Service  Host  Path  Target  State  TLS\napp-web  app.example.com  /  ${target.slice(0, 12)}:3000  running  no\n` });
-
-        it("still running beside another running container nothing routes to (an interrupted deploy's): a destroy, both removed", async () => {
-            const stray = hex("e");
-            const h1 = dockerHost("h1")
-                .on(["docker", "ps"], { stdout: [psLine(stray, "app-web-v3", "running", "2024-01-02 10:00:00"), psLine(OLD_ID, "app-web-v2", "running", "2024-01-01 10:00:00")].join("\n") })
-                .on([...PROXY_CLI, "list"], routes(OLD_ID));
-            use(h1);
-            await roleContainerProvider.delete!(OLD_ID, olds);
-            assert.deepEqual(h1.calls.map((c) => c.argv), [
-                docker.listRoleContainers("app", "web"), proxy.list(), docker.remove(stray, OLD_ID), docker.removeFile(".kamal/apps/app/env/roles/web.env"),
-            ]);
-            assert.ok(stderr.lines.some((l) => /removed app-web-v3, left running by an interrupted deploy/.test(l)), stderr.lines.join(""));
-        });
-
-        it("while kamal-proxy routes the role to another state's running container: only ours goes; theirs and the env file stay", async () => {
-            const theirs = hex("f");
-            const h1 = dockerHost("h1")
-                .on(["docker", "ps"], { stdout: [psLine(theirs, "app-web-v3", "running", "2024-01-02 10:00:00"), psLine(OLD_ID, "app-web-v2", "running", "2024-01-01 10:00:00")].join("\n") })
-                .on([...PROXY_CLI, "list"], routes(theirs))
-                .on(inspecting(theirs.slice(0, 12)), { stdout: inspectOutput(theirs, "app-web-v3", { running: true }) });
-            use(h1);
-            await roleContainerProvider.delete!(OLD_ID, olds);
-            assert.deepEqual(h1.find(["docker", "rm"]).map((c) => c.argv), [docker.remove(OLD_ID)]);
-            assert.equal(h1.find(["sh"]).length, 0, "the env file the serving container reads was removed");
-        });
-
-        it("replaced (the successor's switch stopped it, the successor runs): kept for rollback, nothing touched", async () => {
-            const h1 = dockerHost("h1")
-                .on(["docker", "ps"], { stdout: [psLine(NEW_ID, "app-web-v3", "running", "2024-01-02 10:00:00"), psLine(OLD_ID, "app-web-v2", "exited", "2024-01-01 10:00:00")].join("\n") })
-                .on(inspecting(OLD_ID), { stdout: inspectOutput(OLD_ID, "app-web-v2", { running: false }) });
-            use(h1);
-            await roleContainerProvider.delete!(OLD_ID, olds);
-            assert.equal(h1.find(["docker", "stop"]).length + h1.find(["docker", "rm"]).length + h1.find(["sh"]).length, 0);
-        });
-
-        it("without a successor (destroy): removes it, the role's retained containers, and the env file", async () => {
-            const older = hex("c");
-            const h1 = dockerHost("h1").on(["docker", "ps"], {
-                stdout: [
-                    psLine(older, "app-web-v1", "exited", "2024-01-01 09:00:00"),
-                    psLine(OLD_ID, "app-web-v2", "running", "2024-01-01 10:00:00"),
-                    psLine(hex("d"), "app-web-v2", "running", "2024-01-01 10:00:00", "staging"), // another destination: not ours
-                ].join("\n"),
-            });
-            use(h1);
-            await roleContainerProvider.delete!(OLD_ID, olds);
-            assert.deepEqual(h1.calls.map((c) => c.argv), [
-                docker.listRoleContainers("app", "web"),
-                proxy.list(),
-                docker.remove(OLD_ID, older),
-                docker.removeFile(".kamal/apps/app/env/roles/web.env"),
-            ]);
         });
     });
 });

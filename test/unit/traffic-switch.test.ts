@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import * as docker from "../../provider/commands/docker";
 import * as proxy from "../../provider/commands/proxy";
+import { disarmStaleWatchdogs } from "../../provider/commands/watchdog";
 import { TrafficSwitchInputs, trafficSwitchProvider } from "../../provider/resources/traffic-switch";
 import { CommandError } from "../../provider/transport";
 import { connection, inspectOutput, psLine } from "./fakes";
@@ -44,6 +45,8 @@ describe("trafficSwitchProvider", () => {
             proxy.deploy({ ...route, target: "aaaaaaaaaaaa:3000" }),
             docker.listRoleContainers("app", "web"),
             proxy.list(),
+            // Watchdogs a dead paused deploy left would route back later: disarmed under this deploy's lock.
+            disarmStaleWatchdogs("app-web"),
             docker.stop(A, 20),
         ]);
         assert.deepEqual(outs.retired, ["app-web-v2"]);

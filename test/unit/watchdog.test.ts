@@ -11,7 +11,7 @@ import { join as pathJoin } from "node:path";
 import assert from "node:assert/strict";
 import * as hooks from "../../provider/commands/hook";
 import * as proxy from "../../provider/commands/proxy";
-import { armWatchdog, disarmWatchdog, extendWatchdog, watchdogFile } from "../../provider/commands/watchdog";
+import { armWatchdog, disarmStaleWatchdogs, disarmWatchdog, extendWatchdog, watchdogFile, watchdogToken } from "../../provider/commands/watchdog";
 import { join } from "../../provider/commands/shell";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -42,8 +42,16 @@ describe("watchdog builders", () => {
 
     it("refuses a rollback that is not a kamal-proxy command, and a token that is not a plain word", () => {
         assert.throws(() => armWatchdog("app-web", ["docker", "start", "old"], 60, token), /only runs kamal-proxy commands, not: docker start old/);
-        assert.throws(() => disarmWatchdog("../etc"), /watchdog token "..\/etc" must be 8-64 letters, digits or '-'/);
-        assert.throws(() => armWatchdog("app-web", undefined, 60, "short"), /must be 8-64/);
+        assert.throws(() => disarmWatchdog("../etc"), /watchdog token "..\/etc" must be 8-128 letters, digits, '_', '-' or single '.'/);
+        assert.throws(() => disarmWatchdog("app-web/../../etc"), /must be 8-128/);
+        assert.throws(() => armWatchdog("app-web", undefined, 60, "short"), /must be 8-128/);
+        assert.throws(() => disarmStaleWatchdogs("app web"), /kamal-proxy service "app web" must be letters, digits/);
+    });
+
+    it("tokens start with the kamal-proxy service; the stale sweep matches that service's files only", () => {
+        assert.equal(watchdogToken("app-web", token), `app-web.${token}`);
+        assert.deepEqual(disarmStaleWatchdogs("app-web").slice(0, 4), ["docker", "exec", "kamal-proxy", "sh"]);
+        assert.equal(disarmStaleWatchdogs("app-web").at(-1), "/tmp/kamal-watchdog-app-web.");
     });
 });
 
@@ -149,6 +157,26 @@ describe("the watchdog, run for real with a fake docker and kamal-proxy on PATH"
         assert.ok(await waitFor(() => processes(mine).loops.length === 0, 3_000), "the disarmed loop is still running");
         assert.notEqual(sh(disarmWatchdog(mine)).status, 0);
         assert.notEqual(sh(disarmWatchdog(other)).status, 0);
+    });
+
+    it("the stale sweep disarms every armed watchdog of one service (they exit, never fire), leaves other services' and fired ones", async () => {
+        const service = `sweep${randomUUID().slice(0, 8)}`;
+        const other = `${service}-api`;
+        const mine = [watchdogToken(service, randomUUID()), watchdogToken(service, randomUUID())];
+        const theirs = watchdogToken(other, randomUUID());
+        tokens.push(...mine, theirs);
+        for (const t of mine) arm(service, 2, t);
+        arm(other, 1, theirs);
+        const r = sh(disarmStaleWatchdogs(service));
+        assert.equal(r.status, 0, r.stderr);
+        assert.deepEqual(r.stdout.trim().split("\n").sort(), mine.map(watchdogFile).sort());
+        assert.ok(await waitFor(() => log() !== "", 5_000), "the other service's watchdog never fired");
+        await sleep(2_500);
+        assert.equal(log(), fired(other), "a swept watchdog fired");
+        assert.ok(await waitFor(() => mine.every((t) => processes(t).loops.length === 0), 3_000), "a swept loop is still running");
+        // The other one fired: its claimed file is no armed watchdog, so a sweep of its service leaves it.
+        assert.equal(sh(disarmStaleWatchdogs(other)).stdout, "");
+        assert.ok(existsSync(`${watchdogFile(theirs)}.fired`));
     });
 
     it("extend moves the deadline; after firing it fails and changes nothing", async () => {

@@ -5,7 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { loadDeployConfig } from "../../../config/deploy-yml";
 import { heldBootOrder, heldRoles, KamalAppInput } from "../../../config/schema";
-import { KamalConfigError, parseAppConfig } from "../../../config/validate";
+import { parseAppConfig } from "../../../config/validate";
 import { problemLines, testEnv } from "../loader/helpers";
 import { minimal, problems } from "./helpers";
 
