@@ -5,14 +5,15 @@
  *   - web-only: `holds: [web]`, what `paused` did before the service-wide pause;
  *   - service-wide: `holds: [web, api, worker]`.
  * Prints a markdown table: failed requests per role and host, how long old
- * worker code ran on the new schema, latency of served requests, wall time.
+ * worker code ran on the new schema, how often new worker code started
+ * before the migration, latency of served requests, wall time.
  *
  *   node dist/bench/roles.js [--runs N] [--db-port 5470]
  *
  * Not a test: it measures. Real Pulumi engine, the test bed's first two hosts
  * (E2E_HOSTS=a,b picks others), the test app and its shared "database".
  */
-import { requestLoop, testStack, TestStack } from "../test/e2e/harness";
+import { onHost, requestLoop, Testbed, testStack, TestStack } from "../test/e2e/harness";
 import { SharedDb, testbed } from "../test/e2e/fixture";
 import { containerTimes, perRoleHost, RolesScenario, roleUrls, threeRoleApp } from "../test/e2e/fixture-roles";
 import { codeVersion } from "./version";
@@ -28,7 +29,15 @@ interface Result {
     max: number;
     /** Per host, seconds the old worker kept running after the migration (0: stopped before it). */
     oldWorkerAfterMigration: number[];
+    /** Per host, how often the new worker started before the migration ended (its code on the old schema). */
+    newWorkerBeforeMigration: number[];
     wallS: number;
+}
+
+/** When the worker container printed its start line (test/app/bin/worker), from `docker logs --timestamps`. */
+function workerStarts(tb: Testbed, host: string, container: string, version: string): number[] {
+    return onHost(tb, host, `docker logs --timestamps ${container} 2>&1 | grep 'worker ${version} started' || true`)
+        .split("\n").filter(Boolean).map((line) => Date.parse(line.split(" ")[0]));
 }
 
 const log = (msg: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
@@ -61,6 +70,7 @@ async function runOnce(mode: Mode, rep: number, dbPort: number): Promise<Result>
             p50: served[Math.floor(served.length / 2)] ?? 0,
             max: served.at(-1) ?? 0,
             oldWorkerAfterMigration: hosts.map((h) => Math.max(0, containerTimes(tb, h, "shop-worker-v1").finishedAt - migrated) / 1000),
+            newWorkerBeforeMigration: hosts.map((h) => workerStarts(tb, h, "shop-worker-v2", "v2").filter((at) => at < migrated).length),
             wallS,
         };
         log(`${mode} #${rep}: ${JSON.stringify(result)}`);
@@ -74,12 +84,12 @@ async function runOnce(mode: Mode, rep: number, dbPort: number): Promise<Result>
 function table(results: Result[]): string {
     const keys = [...new Set(results.flatMap((r) => Object.keys(r.failed)))].sort();
     const lines = [
-        `| holds | ${keys.map((k) => `failed ${k}`).join(" | ")} | old worker on the new schema, per host (s) | served | latency p50 / max, served (ms) | deploy wall time (s) |`,
-        `|---|${keys.map(() => "---|").join("")}---|---|---|---|`,
+        `| holds | ${keys.map((k) => `failed ${k}`).join(" | ")} | old worker on the new schema, per host (s) | new worker starts before the migration, per host | served | latency p50 / max, served (ms) | deploy wall time (s) |`,
+        `|---|${keys.map(() => "---|").join("")}---|---|---|---|---|`,
     ];
     for (const r of results) {
         lines.push(`| ${r.mode} \`[${MODES[r.mode].join(", ")}]\` | ${keys.map((k) => r.failed[k] ?? "–").join(" | ")} | ${r.oldWorkerAfterMigration.map((s) => s.toFixed(1)).join(", ")} `
-            + `| ${r.served} | ${r.p50} / ${r.max} | ${r.wallS.toFixed(1)} |`);
+            + `| ${r.newWorkerBeforeMigration.join(", ")} | ${r.served} | ${r.p50} / ${r.max} | ${r.wallS.toFixed(1)} |`);
     }
     return lines.join("\n");
 }
