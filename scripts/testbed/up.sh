@@ -34,4 +34,5 @@ env_file="$TB/testbed.env"
 } >"$env_file.tmp"
 mv "$env_file.tmp" "$env_file"
 log "test bed up in $((SECONDS - start))s; $env_file:"
-cat "$env_file"
+# The registry password is a secret, even a throwaway one: never in a log.
+sed "s/^\(TESTBED_REGISTRY_PASSWORD=\).*/\1[secret]/" "$env_file"
