@@ -23,7 +23,7 @@ function table(outcomes: FaultOutcome[], promised: Map<string, boolean>): string
         o.fault,
         cell(o.saw),
         `${o.failedRequests} / ${o.requests}${promised.get(o.fault) ? " (promised 0)" : ""}`,
-        o.secondsToFail.toFixed(1),
+        o.saw === "deploy succeeded" ? "—" : o.secondsToFail.toFixed(1),
         o.pausedRoutes.length ? cell(o.pausedRoutes.join("; ")) : "none",
         o.secondsToConverge.toFixed(1),
         o.servedAfter.join(", ") + (o.runningAfter.every((n) => n === 1) && !o.leftoverRoutes.length ? "" : ` (left behind: ${o.runningAfter.join("/")} containers, ${o.leftoverRoutes.length} routes)`),
