@@ -72,10 +72,15 @@ export const labelImage = (target: string, labels: Record<string, string>): Argv
     "--tag", target, "-",
 ];
 
-/** Stopped containers of the whole service (every role and destination), newest first, as Kamal's prune lists them. */
+/**
+ * Stopped containers of the whole service (every role and destination),
+ * newest first, as Kamal's prune lists them but for `created`: a role held by
+ * a `paused` hook waits created until the hook starts it, and another role's
+ * switch may prune meanwhile. (A failed `docker run` leaves no Created one.)
+ */
 export const stoppedServiceContainers = (service: string): Argv => [
     "docker", "ps", "-q", "-a", "--filter", `label=service=${service}`,
-    "--filter", "status=created", "--filter", "status=exited", "--filter", "status=dead",
+    "--filter", "status=exited", "--filter", "status=dead",
 ];
 
 /** The images any container of the service uses (by the reference it was run with). */

@@ -105,10 +105,10 @@ describe("Kamal layout builders", () => {
     });
 
     describe("prune, as Kamal's prune_test.rb", () => {
-        it("stopped containers of the whole service, Kamal's filters", () => {
+        it("stopped containers of the whole service, Kamal's filters but for created (a held role's container waits so for its hook)", () => {
             assert.deepEqual(kamal.stoppedServiceContainers("app"), [
                 "docker", "ps", "-q", "-a", "--filter", "label=service=app",
-                "--filter", "status=created", "--filter", "status=exited", "--filter", "status=dead",
+                "--filter", "status=exited", "--filter", "status=dead",
             ]);
             assert.deepEqual(kamal.pruneDanglingImages("app"), ["docker", "image", "prune", "--force", "--filter", "label=service=app"]);
         });
