@@ -22,7 +22,8 @@ const FILE_PREFIX = "/tmp/kamal-watchdog-";
 
 /** Where the token file lives inside the kamal-proxy container. */
 export function watchdogFile(token: string): string {
-    if (!/^[A-Za-z0-9_.-]{8,128}$/.test(token) || token.includes("..")) throw new Error(`watchdog token "${token}" must be 8-128 letters, digits, '_', '-' or single '.'`);
+    // Room for any kamal-proxy service name (SERVICE-ROLE-DESTINATION) before the UUID, within a file name's 255 bytes.
+    if (!/^[A-Za-z0-9_.-]{8,200}$/.test(token) || token.includes("..")) throw new Error(`watchdog token "${token}" must be 8-200 letters, digits, '_', '-' or single '.'`);
     return `${FILE_PREFIX}${token}`;
 }
 

@@ -42,9 +42,9 @@ describe("watchdog builders", () => {
 
     it("refuses a rollback that is not a kamal-proxy command, and a token that is not a plain word", () => {
         assert.throws(() => armWatchdog("app-web", ["docker", "start", "old"], 60, token), /only runs kamal-proxy commands, not: docker start old/);
-        assert.throws(() => disarmWatchdog("../etc"), /watchdog token "..\/etc" must be 8-128 letters, digits, '_', '-' or single '.'/);
-        assert.throws(() => disarmWatchdog("app-web/../../etc"), /must be 8-128/);
-        assert.throws(() => armWatchdog("app-web", undefined, 60, "short"), /must be 8-128/);
+        assert.throws(() => disarmWatchdog("../etc"), /watchdog token "..\/etc" must be 8-200 letters, digits, '_', '-' or single '.'/);
+        assert.throws(() => disarmWatchdog("app-web/../../etc"), /must be 8-200/);
+        assert.throws(() => armWatchdog("app-web", undefined, 60, "short"), /must be 8-200/);
         assert.throws(() => disarmStaleWatchdogs("app web"), /kamal-proxy service "app web" must be letters, digits/);
     });
 
