@@ -106,7 +106,8 @@ export const roleContainerProvider: pulumi.dynamic.ResourceProvider = {
 
     async update(_id, olds: RoleContainerOutputs, news: RoleContainerInputs) {
         // Connection, registry or health settings changed, or `refresh` found drift: the container stays, repaired in place.
-        if (olds.drift?.length) {
+        // A container left waiting for a hook that no longer holds its role (a failed deploy, then `holds` changed) starts now.
+        if (olds.drift?.length || (olds.startAfterHook && !news.startAfterHook)) {
             await holdLock(news.lock, "up");
             await repairContainer(transport(news.connection), olds.containerId, { ...news, containerName: olds.containerName });
         }

@@ -320,6 +320,17 @@ describe("roleContainerProvider", () => {
             assert.ok(stderr.lines.some((l) => /app-worker-v2 created; it starts once the hook holding it has run/.test(l)), stderr.lines.join(""));
         });
 
+        it("no longer held (holds changed after a failed deploy): the waiting container is started in place", async () => {
+            const olds: RoleContainerOutputs = { ...inputs(worker), containerId: OLD_ID, containerName: "app-worker-v2", healthyAt: 1 };
+            const states = [{ running: false, status: "created" }, { running: true }];
+            const h1 = dockerHost("h1").on(inspecting(OLD_ID), () => ({ stdout: inspectOutput(OLD_ID, "app-worker-v2", states.length > 1 ? states.shift()! : states[0]) }));
+            use(h1);
+            const { outs } = await roleContainerProvider.update!(OLD_ID, olds, inputs({ ...worker, startAfterHook: undefined }));
+            assert.deepEqual(h1.find(["docker", "start"]).map((c) => c.argv), [docker.start(OLD_ID)]);
+            assert.equal(outs.containerId, OLD_ID);
+            assert.equal((await roleContainerProvider.diff!(OLD_ID, olds, inputs({ ...worker, startAfterHook: undefined }))).changes, true);
+        });
+
         it("refresh: created and waiting is no drift; exited is", async () => {
             const olds: RoleContainerOutputs = { ...inputs(worker), containerId: OLD_ID, containerName: "app-worker-v2", healthyAt: 1 };
             use(dockerHost("h1").on(inspecting(OLD_ID), { stdout: inspectOutput(OLD_ID, "app-worker-v2", { running: false, status: "created" }) }));
