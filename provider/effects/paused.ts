@@ -14,7 +14,7 @@ import type { HeldRole, HookRun, HookTarget, RoleHookInputs } from "../resources
 import { join } from "../commands/shell";
 import { run, tail, Transport, TransportError } from "../transport";
 import { progress, transport } from "./common";
-import { Health, listRole, sameContainer, waitHealthy } from "./containers";
+import { Health, listRole, RoleRef, sameContainer, waitHealthy } from "./containers";
 import { ensureRunningAndHealthy, execHook, mustExist, stopStrayHooks } from "./hook";
 import { failpoint } from "./failpoint";
 import { currentRoute } from "./proxy";
@@ -94,23 +94,7 @@ export async function runPaused(i: RoleHookInputs): Promise<HookRun[]> {
         // A held job's new container is only created (it waits for the hook); one booted by an older version runs.
         await settle([...routes.map((h) => ensureRunningAndHealthy(h.t, h.target, h.health, i.redact)), ...jobs.map((j) => mustExist(j.t, j.target))]);
         for (const target of hookCmd.hookHosts(i.runOn, i.targets)) await stopStrayHooks(transport(target.connection), i);
-        await settle(routes.map(async (h) => {
-            const [route] = await Promise.all([currentRoute(h.t, h.route.service, h.target.containerId), disarmStale(h)]);
-            // What a failure restores is what kamal-proxy serves now; no route (a host new to the role): nothing to pause.
-            h.previous = route.serving?.id;
-            // A dead deploy paused it, after switching it to this container: what it switched from (its watchdog's target) is the role's other running one.
-            if (!h.previous && route.paused) h.previous = (await listRole(h.t, ref(h.role))).find((c) => c.state === "running" && !sameContainer(c.id, h.target.containerId))?.id;
-            // Paused and nothing to go back to: held until the hook has run, like the rest, under a watchdog that only resumes.
-            h.paused = route.paused;
-            if (!h.previous) {
-                if (route.paused) h.watchdog = await arm(h, MARGIN);
-                return;
-            }
-            h.watchdog = await arm(h, h.route.drainTimeout + MARGIN);
-            if (!route.paused) await run(h.t, proxyCmd.pause(h.route.service, h.route.drainTimeout, limit));
-            h.paused = true;
-            progress(`[${h.role}@${h.t.host}] paused ${h.route.service}${route.paused ? " (left paused by an interrupted deploy)" : ""}`);
-        }));
+        await settle(routes.map((h) => hold(h, limit, ref(h.role))));
         await settle(jobs.map(async (j) => {
             const others = (await listRole(j.t, ref(j.role))).filter((c) => c.state === "running" && !sameContainer(c.id, j.target.containerId));
             j.old = others.map((c) => c.id);
@@ -163,6 +147,29 @@ export async function runPaused(i: RoleHookInputs): Promise<HookRun[]> {
 }
 
 const targetOf = (route: Route, id: string) => proxyCmd.upstream(id, route.appPort);
+
+/**
+ * Pauses one route for the window, under a watchdog. What a failure restores
+ * is what kamal-proxy serves now; no route (a host new to the role): nothing
+ * to pause. A route a dead deploy left paused after switching it to this
+ * container stays held; what it switched from (its watchdog's target, now
+ * disarmed) is the role's other running container.
+ */
+async function hold(h: HeldRoute, limit: number, role: RoleRef): Promise<void> {
+    const [route] = await Promise.all([currentRoute(h.t, h.route.service, h.target.containerId), disarmStale(h)]);
+    h.previous = route.serving?.id;
+    if (!h.previous && route.paused) h.previous = (await listRole(h.t, role)).find((c) => c.state === "running" && !sameContainer(c.id, h.target.containerId))?.id;
+    h.paused = route.paused;
+    if (!h.previous) {
+        // Held until the hook has run, like the rest; with nothing to go back to, its watchdog only resumes.
+        if (route.paused) h.watchdog = await arm(h, MARGIN);
+        return;
+    }
+    h.watchdog = await arm(h, h.route.drainTimeout + MARGIN);
+    if (!route.paused) await run(h.t, proxyCmd.pause(h.route.service, h.route.drainTimeout, limit));
+    h.paused = true;
+    progress(`[${h.role}@${h.t.host}] paused ${h.route.service}${route.paused ? " (left paused by an interrupted deploy)" : ""}`);
+}
 
 /**
  * The host-side dead man's switch: unless renewed or disarmed within
