@@ -10,7 +10,7 @@ import type { RoleContainerInputs, RoleContainerOutputs } from "../resources/rol
 import { CommandError, run, Transport } from "../transport";
 import { traced } from "../trace";
 import { progress, sleep, transport } from "./common";
-import { envFilePath, listRole, sameContainer, startContainer, waitHealthy, writeEnvFile } from "./containers";
+import { envFilePath, isLive, listRole, sameContainer, startContainer, waitHealthy, writeEnvFile } from "./containers";
 import { envFileDigest } from "./drift";
 import { prepareHost } from "./host-setup";
 import { routedElsewhere } from "./proxy";
@@ -82,10 +82,9 @@ export async function retireContainer(id: string, olds: RoleContainerOutputs): P
     const t = transport(olds.connection);
     const role = { service: olds.service, role: olds.role, destination: olds.destination };
     const containers = await listRole(t, role);
-    const live = (c?: { state: string }) => c !== undefined && LIVE.includes(c.state);
     const ours = containers.find((c) => sameContainer(c.id, id));
     const others = containers.filter((c) => c !== ours);
-    if (!live(ours) && others.some((c) => c.state === "running")) return;
+    if (!(ours && isLive(ours)) && others.some((c) => c.state === "running")) return;
     const serving = olds.health.kind === "proxy" ? await routedElsewhere(t, olds.health.target.service, id).catch(() => undefined) : undefined;
     if (serving) {
         if (ours) await run(t, docker.remove(ours.id));
@@ -93,11 +92,10 @@ export async function retireContainer(id: string, olds: RoleContainerOutputs): P
         return;
     }
     if (containers.length) await removeAll(t, containers.map((c) => c.id));
-    if (others.some(live)) progress(`[${olds.role}@${t.host}] removed ${others.filter(live).map((c) => c.name).join(", ")}, left running by an interrupted deploy`);
+    const strays = others.filter(isLive);
+    if (strays.length) progress(`[${olds.role}@${t.host}] removed ${strays.map((c) => c.name).join(", ")}, left running by an interrupted deploy`);
     await t.exec(docker.removeFile(envFilePath(olds.service, olds.role, olds.destination)));
 }
-
-const LIVE = ["running", "restarting", "paused"];
 
 /**
  * `docker rm --force` of a role's containers. A destroy deletes every state

@@ -145,10 +145,18 @@ export async function listRole(t: Transport, ref: RoleRef): Promise<Listed[]> {
         .sort((a, b) => b.created.localeCompare(a.created));
 }
 
+/** A container in one of these states still has its process: it may run code. */
+export const isLive = (c: { state: string }): boolean => c.state === "running" || c.state === "restarting" || c.state === "paused";
+
+/** The role's running containers on the host other than `ours`, newest first. */
+export async function othersRunning(t: Transport, ref: RoleRef, ours: string): Promise<Listed[]> {
+    return (await listRole(t, ref)).filter((c) => c.state === "running" && !sameContainer(c.id, ours));
+}
+
 /** After a switch: stop the role's other containers (pruning, service-wide as Kamal's, is layout.pruneService). */
 export async function retireOthers(t: Transport, ref: RoleRef, keepId: string, stopTimeout: number | undefined): Promise<string[]> {
     const others = (await listRole(t, ref)).filter((c) => !sameContainer(c.id, keepId));
-    const running = others.filter((c) => c.state === "running" || c.state === "restarting" || c.state === "paused");
+    const running = others.filter(isLive);
     for (const c of running) await run(t, docker.stop(c.id, stopTimeout));
     return running.map((c) => c.name);
 }

@@ -10,7 +10,7 @@ import { createHash } from "node:crypto";
 import * as docker from "../commands/docker";
 import * as kamal from "../commands/kamal";
 import * as proxyCmd from "../commands/proxy";
-import { ContainerState, envFilePath, Health, inspect, listRole, RoleRef, sameContainer, waitHealthy, writeEnvFile } from "./containers";
+import { ContainerState, envFilePath, Health, inspect, othersRunning, RoleRef, waitHealthy, writeEnvFile } from "./containers";
 import { run, Transport } from "../transport";
 import { progress } from "./common";
 
@@ -82,7 +82,7 @@ export async function readSwitch(t: Transport, p: SwitchProps): Promise<string[]
             else if (route.state === "paused") drift.push(`kamal-proxy's route ${p.proxy.service} is paused`);
         }
     }
-    const others = (await listRole(t, p)).filter((c) => c.state === "running" && !sameContainer(c.id, p.containerId));
+    const others = await othersRunning(t, p, p.containerId);
     if (others.length) drift.push(`other containers of the role run: ${others.map((c) => c.name).join(", ")}`);
     for (const d of drift) progress(`drift: [${p.role}@${t.host}] ${d}`);
     return drift;

@@ -14,7 +14,7 @@ import type { HeldRole, HookRun, HookTarget, RoleHookInputs } from "../resources
 import { join } from "../commands/shell";
 import { run, tail, Transport, TransportError } from "../transport";
 import { progress, transport } from "./common";
-import { Health, listRole, RoleRef, sameContainer, waitHealthy } from "./containers";
+import { Health, othersRunning, RoleRef, waitHealthy } from "./containers";
 import { ensureRunningAndHealthy, execHook, mustExist, stopStrayHooks } from "./hook";
 import { failpoint } from "./failpoint";
 import { currentRoute } from "./proxy";
@@ -96,7 +96,7 @@ export async function runPaused(i: RoleHookInputs): Promise<HookRun[]> {
         for (const target of hookCmd.hookHosts(i.runOn, i.targets)) await stopStrayHooks(transport(target.connection), i);
         await settle(routes.map((h) => hold(h, limit, ref(h.role))));
         await settle(jobs.map(async (j) => {
-            const others = (await listRole(j.t, ref(j.role))).filter((c) => c.state === "running" && !sameContainer(c.id, j.target.containerId));
+            const others = await othersRunning(j.t, ref(j.role), j.target.containerId);
             j.old = others.map((c) => c.id);
             // Old code must not run on the new schema, new code not before it: both wait for the hook.
             // (`docker stop` leaves a created container as it is.)
@@ -158,7 +158,7 @@ const targetOf = (route: Route, id: string) => proxyCmd.upstream(id, route.appPo
 async function hold(h: HeldRoute, limit: number, role: RoleRef): Promise<void> {
     const [route] = await Promise.all([currentRoute(h.t, h.route.service, h.target.containerId), disarmStale(h)]);
     h.previous = route.serving?.id;
-    if (!h.previous && route.paused) h.previous = (await listRole(h.t, role)).find((c) => c.state === "running" && !sameContainer(c.id, h.target.containerId))?.id;
+    if (!h.previous && route.paused) h.previous = (await othersRunning(h.t, role, h.target.containerId))[0]?.id;
     h.paused = route.paused;
     if (!h.previous) {
         // Held until the hook has run, like the rest; with nothing to go back to, its watchdog only resumes.
