@@ -26,7 +26,7 @@ export function killHook(container: string, hookId: string, signal: "TERM" | "KI
 }
 
 /** The paused switch's watchdog: see ./watchdog. */
-export { armWatchdog, disarmStaleWatchdogs, disarmWatchdog, extendWatchdog, watchdogToken } from "./watchdog";
+export { armWatchdog, disarmWatchdog, extendWatchdog, watchdogToken } from "./watchdog";
 
 /**
  * Hooks still running in the role's running containers on a host (an earlier

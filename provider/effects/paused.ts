@@ -17,7 +17,7 @@ import { progress, transport } from "./common";
 import { Health, othersRunning, RoleRef, waitHealthy } from "./containers";
 import { ensureRunningAndHealthy, execHook, mustExist, stopStrayHooks } from "./hook";
 import { failpoint } from "./failpoint";
-import { currentRoute } from "./proxy";
+import { currentRoute, disarmLeftWatchdogs } from "./proxy";
 
 type Route = NonNullable<RoleHookInputs["proxy"]>;
 
@@ -156,7 +156,7 @@ const targetOf = (route: Route, id: string) => proxyCmd.upstream(id, route.appPo
  * disarmed) is the role's other running container.
  */
 async function hold(h: HeldRoute, limit: number, role: RoleRef): Promise<void> {
-    const [route] = await Promise.all([currentRoute(h.t, h.route.service, h.target.containerId), disarmStale(h)]);
+    const [route] = await Promise.all([currentRoute(h.t, h.route.service, h.target.containerId), disarmLeftWatchdogs(h.t, h.role, h.route.service)]);
     h.previous = route.serving?.id;
     if (!h.previous && route.paused) h.previous = (await othersRunning(h.t, role, h.target.containerId))[0]?.id;
     h.paused = route.paused;
@@ -199,12 +199,6 @@ async function rearm(routes: HeldRoute[], seconds: number, rollback = true): Pro
         h.watchdog = await arm(h, seconds, rollback);
         await disarm(h, old);
     }));
-}
-
-/** Watchdogs a dead deploy left for this route: firing under this deploy, they would route back and resume mid-hook. */
-async function disarmStale(h: HeldRoute): Promise<void> {
-    const removed = (await run(h.t, hookCmd.disarmStaleWatchdogs(h.route.service))).split("\n").filter(Boolean);
-    if (removed.length) progress(`[${h.role}@${h.t.host}] disarmed ${removed.length} watchdog(s) left by an interrupted deploy of ${h.route.service}; this deploy takes over its route`);
 }
 
 async function disarm(h: HeldRoute, watchdog: string): Promise<void> {

@@ -4,6 +4,7 @@
  */
 import * as docker from "../commands/docker";
 import * as proxy from "../commands/proxy";
+import { disarmStaleWatchdogs } from "../commands/watchdog";
 import { CommandError, run, tail, Transport } from "../transport";
 import { progress, sleep } from "./common";
 import { ContainerState, inspect, sameContainer } from "./containers";
@@ -31,6 +32,16 @@ export async function currentRoute(t: Transport, service: string, ours: string):
     if (!target || sameContainer(target, ours)) return { paused };
     const serving = await inspect(t, target);
     return { serving: serving?.running ? serving : undefined, paused };
+}
+
+/**
+ * Disarms the watchdogs a dead `paused` deploy left for `service` on this
+ * host. Only under the deploy lock, where any armed one is such a leftover:
+ * firing later, it would route back and resume in the middle of this deploy.
+ */
+export async function disarmLeftWatchdogs(t: Transport, role: string, service: string): Promise<void> {
+    const removed = (await run(t, disarmStaleWatchdogs(service))).split("\n").filter(Boolean);
+    if (removed.length) progress(`[${role}@${t.host}] disarmed ${removed.length} watchdog(s) left by an interrupted deploy of ${service}; this deploy takes over its route`);
 }
 
 /** Ensure kamal-proxy runs; returns whether we started it (so destroy only removes what it made). */

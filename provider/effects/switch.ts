@@ -7,14 +7,13 @@
 import * as docker from "../commands/docker";
 import { cleanErrorPages, latestImage, proxyAppHostDir, removeProxyDir, writeProxyFile } from "../commands/kamal";
 import * as proxyCmd from "../commands/proxy";
-import { disarmStaleWatchdogs } from "../commands/watchdog";
 import type { TrafficSwitchInputs, TrafficSwitchOutputs } from "../resources/traffic-switch";
 import { CommandError, run, Transport } from "../transport";
 import { traced } from "../trace";
 import { progress, transport } from "./common";
 import { Health, inspect, retireOthers, waitHealthy } from "./containers";
 import { audit, pruneService, tagLatest, writeCertificate } from "./layout";
-import { proxyRunning, routedElsewhere } from "./proxy";
+import { disarmLeftWatchdogs, proxyRunning, routedElsewhere } from "./proxy";
 
 /** Where kamal-proxy routes the role: its service settings and our container as the upstream. */
 export function switchTarget(i: TrafficSwitchInputs): proxyCmd.DeployTarget | undefined {
@@ -50,8 +49,8 @@ export async function unroute(olds: TrafficSwitchOutputs): Promise<void> {
  * A deploy holds the lock: no other one is pausing it now.
  */
 async function tidyRoutes(t: Transport, role: string, service: string): Promise<void> {
-    const [listed, disarmed] = await Promise.all([t.exec(proxyCmd.list()), t.exec(disarmStaleWatchdogs(service))]);
-    if (disarmed.code === 0 && disarmed.stdout.trim()) progress(`[${role}@${t.host}] disarmed watchdog(s) left by an interrupted deploy of ${service}`);
+    // A proxy image without `sh` has no watchdogs to disarm: never a reason to fail the switch.
+    const [listed] = await Promise.all([t.exec(proxyCmd.list()), disarmLeftWatchdogs(t, role, service).catch(() => undefined)]);
     if (listed.code !== 0) return;
     const routes = proxyCmd.parseProxyList(listed.stdout);
     const stale = Object.keys(routes).filter((s) => s.startsWith(`${service}-preflight-`));
