@@ -121,6 +121,24 @@ export async function waitHealthy(t: Transport, id: string, health: Health, secr
     }
 }
 
+/** A container this deploy booted, which must still exist (a refresh and an up boot it again). */
+export async function mustExist(t: Transport, c: { containerId: string; containerName: string }): Promise<ContainerState> {
+    const state = await inspect(t, c.containerId);
+    if (!state) throw new TransportError(t.host, `container ${c.containerName} is gone; run \`pulumi refresh\` then \`pulumi up\` to boot it again`);
+    return state;
+}
+
+/**
+ * Starts it unless it runs and checks its health again: a retry may find it
+ * stopped by the failed attempt, a held role's container waits created.
+ */
+export async function ensureRunningAndHealthy(t: Transport, c: { containerId: string; containerName: string }, health: Health, redact: string[] = []): Promise<void> {
+    const state = await mustExist(t, c);
+    if (state.running) return;
+    await run(t, docker.start(c.containerId));
+    await waitHealthy(t, c.containerId, health, redact);
+}
+
 export interface RoleRef {
     service: string;
     role: string;

@@ -13,7 +13,7 @@ import { redactor } from "../redact";
 import { traced } from "../trace";
 import { run, tail, Transport, TransportError } from "../transport";
 import { progress, transport } from "./common";
-import { ContainerState, Health, inspect, waitHealthy } from "./containers";
+import { ensureRunningAndHealthy } from "./containers";
 import { interruptSignal } from "./interrupts";
 
 /** States written before hooks had stages hold post-app-boot hooks. */
@@ -44,21 +44,6 @@ export async function runHooks(i: RoleHookInputs): Promise<HookRun[]> {
             throw e;
         }
     }));
-}
-
-/** The hook's container, which must still exist (a refresh and an up boot it again). */
-export async function mustExist(t: Transport, target: HookTarget): Promise<ContainerState> {
-    const state = await inspect(t, target.containerId);
-    if (!state) throw new TransportError(t.host, `container ${target.containerName} is gone; run \`pulumi refresh\` then \`pulumi up\` to boot it again`);
-    return state;
-}
-
-/** A retry may find the container stopped by the failed attempt: start it and check health again. */
-export async function ensureRunningAndHealthy(t: Transport, target: HookTarget, health: Health, redact: string[] = []): Promise<void> {
-    const state = await mustExist(t, target);
-    if (state.running) return;
-    await run(t, docker.start(target.containerId));
-    await waitHealthy(t, target.containerId, health, redact);
 }
 
 /**

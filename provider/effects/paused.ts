@@ -14,8 +14,8 @@ import type { HeldRole, HookRun, HookTarget, RoleHookInputs } from "../resources
 import { join } from "../commands/shell";
 import { run, tail, Transport, TransportError } from "../transport";
 import { progress, transport } from "./common";
-import { Health, othersRunning, RoleRef, waitHealthy } from "./containers";
-import { ensureRunningAndHealthy, execHook, mustExist, stopStrayHooks } from "./hook";
+import { ensureRunningAndHealthy, Health, mustExist, othersRunning, RoleRef, waitHealthy } from "./containers";
+import { execHook, stopStrayHooks } from "./hook";
 import { failpoint } from "./failpoint";
 import { currentRoute, disarmLeftWatchdogs } from "./proxy";
 

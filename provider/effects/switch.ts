@@ -4,14 +4,13 @@
  * containers stop, keeping `retainContainers` for rollback; and on destroy,
  * the route removed. The sequences behind ../resources/traffic-switch.ts.
  */
-import * as docker from "../commands/docker";
 import { cleanErrorPages, latestImage, proxyAppHostDir, removeProxyDir, writeProxyFile } from "../commands/kamal";
 import * as proxyCmd from "../commands/proxy";
 import type { TrafficSwitchInputs, TrafficSwitchOutputs } from "../resources/traffic-switch";
 import { CommandError, run, Transport } from "../transport";
 import { traced } from "../trace";
 import { progress, transport } from "./common";
-import { Health, inspect, retireOthers, waitHealthy } from "./containers";
+import { ensureRunningAndHealthy, retireOthers } from "./containers";
 import { audit, pruneService, tagLatest, writeCertificate } from "./layout";
 import { disarmLeftWatchdogs, proxyRunning, routedElsewhere } from "./proxy";
 
@@ -71,7 +70,8 @@ export async function switchTraffic(i: TrafficSwitchInputs, first = false): Prom
         progress(`[${i.role}@${t.host}] switching traffic to ${i.containerName}`);
         await traced(`switch/${i.role}`, t.host, "switch", () => run(t, proxyCmd.deploy(target)));
     }
-    if (!target && i.health) await startWaiting(t, i, i.health);
+    // A held role's container its hook did not start (the hook did not run again): healthy before the old ones stop.
+    if (!target && i.health) await ensureRunningAndHealthy(t, i, i.health);
     const [retired] = await Promise.all([
         traced(`switch/${i.role}`, t.host, "retire", () => retireOthers(t, i, i.containerId, i.stopTimeout)),
         target ? tidyRoutes(t, i.role, target.service) : undefined,
@@ -95,15 +95,6 @@ export async function switchTraffic(i: TrafficSwitchInputs, first = false): Prom
         }
     }
     return { ...i, retired, switchedAt: Date.now(), drift: [] };
-}
-
-/** A held role's container the hook did not start (it did not run again): started now, healthy before the old ones stop. */
-async function startWaiting(t: Transport, i: TrafficSwitchInputs, health: Health): Promise<void> {
-    const state = await inspect(t, i.containerId);
-    if (!state || state.running) return;
-    progress(`[${i.role}@${t.host}] starting ${i.containerName}`);
-    await run(t, docker.start(i.containerId));
-    await waitHealthy(t, i.containerId, health);
 }
 
 /**

@@ -94,6 +94,14 @@ describe("trafficSwitchProvider", () => {
         assert.ok(start >= 0 && stop > start + 1, `started, checked, then the old one stopped: ${argv.map((a) => a.slice(0, 3).join(" ")).join(", ")}`);
     });
 
+    it("a held role's container gone before its switch: fails naming it, and the old ones keep running", async () => {
+        const h1 = dockerHost("h1").on(["docker", "ps"], { stdout: ps });
+        use(h1);
+        await assert.rejects(trafficSwitchProvider.create(inputs({ containerName: "app-worker-v3", proxy: undefined, health: { kind: "docker", readinessDelay: 0, deployTimeout: 5 } })),
+            /h1: container app-worker-v3 is gone; run `pulumi refresh` then `pulumi up`/);
+        assert.equal(h1.find(["docker", "stop"]).length, 0);
+    });
+
     it("a held role's container already started by its hook is not started again", async () => {
         const h1 = dockerHost("h1").on(["docker", "ps"], { stdout: ps }).on(inspecting(NEW_ID), { stdout: inspectOutput(NEW_ID, "app-worker-v3", { running: true }) });
         use(h1);
