@@ -119,6 +119,16 @@ describe("a frozen host fails the deploy within the documented bound (issue 11 Â
         }
     }
 
+    /** One frozen case: `body` deploys with h2 frozen at its phase; h2 is thawed whatever happens, then the next `up` must converge. */
+    async function frozenCase(body: () => Promise<void>) {
+        try {
+            await body();
+        } finally {
+            thaw();
+        }
+        await assertConverges();
+    }
+
     before(async function () {
         thaw();
         for (const host of [h1, h2]) {
@@ -138,54 +148,42 @@ describe("a frozen host fails the deploy within the documented bound (issue 11 Â
     it("frozen while its new container boots and is health-checked: fails, the other host keeps the old version", async function () {
         // v3 listens 8 s after it starts: h2 is frozen in the middle of its health check.
         wanted = { version: "v3", cmd: ["sh", "-c", "sleep 8; exec /app/bin/serve"], hook: "true" };
-        try {
+        await frozenCase(async () => {
             // Frozen 2 s after h2 started it, well inside its 8 s of not listening.
             const output = await upFrozenAt("during health check", (out) => out.includes(`[web@${h2}] starting frozen-web-v3`), 100, 2_000);
             assert.doesNotMatch(output, new RegExp(`\\[web@${h2}\\] frozen-web-v3 is healthy`), "frozen too late: h2's container was already healthy");
             await assertOtherHostIntact("v1");
-        } finally {
-            thaw();
-        }
-        await assertConverges();
+        });
     });
 
     it("frozen the moment the paused hook resource starts (both new containers healthy): fails, the first host keeps the old version, resumed", async function () {
         wanted = { version: "v1", hook: "sleep 3" };
-        try {
+        await frozenCase(async () => {
             // The engine reports the hook resource starting; nothing on the hosts is touched before its first command.
             await upFrozenAt("at hook start", (output) => /post-app-boot\S* +(creating|replacing)/.test(output), 20);
             await assertOtherHostIntact("v3");
-        } finally {
-            thaw();
-        }
-        await assertConverges();
+        });
     });
 
     it("frozen mid-hook (both hosts paused and switched, the hook running on the first): fails; the first host, whose hook succeeded, serves the new version, resumed", async function () {
         wanted = { version: "v3", hook: "sleep 7" };
         const hookRunning = () => { try { execFileSync("docker", ["exec", hostContainer(h1), "pgrep", "-f", "sleep 7$"], { stdio: "ignore" }); return true; } catch { return false; } };
-        try {
+        await frozenCase(async () => {
             const seen = stack.output.length;
             await upFrozenAt("mid-hook", hookRunning);
             // The migration ran: the host that answers stays on the code that matches it.
             await assertOtherHostIntact("v3");
             // The frozen host never heard of the hook's success: its watchdog still rolls back, and the user is told so.
             assert.match(stack.output.slice(seen).join(""), new RegExp(`\\[web@${h2.replace(/\./g, "\\.")}\\] did not hear that the hook succeeded`));
-        } finally {
-            thaw();
-        }
-        await assertConverges();
+        });
     });
 
     it("frozen just after its route was paused, before the switch: fails; the first host is back on the old version, resumed", async function () {
         wanted = { version: "v1", hook: "sleep 3" };
-        try {
+        await frozenCase(async () => {
             await upFrozenAt("after the pause", (output) => output.includes(`[web@${h2}] paused frozen-web`), 20);
             await assertOtherHostIntact("v3");
-        } finally {
-            thaw();
-        }
-        await assertConverges();
+        });
     });
 
     it("frozen at the resume (hook succeeded, both hosts switched, still paused): fails; the first host serves the new version, resumed; the frozen one's watchdog resumes it, on the new version, once it answers", async function () {
@@ -195,24 +193,24 @@ describe("a frozen host fails the deploy within the documented bound (issue 11 Â
         const point = path.join(points, "paused-before-resume");
         fs.writeFileSync(point, "");
         process.env.PULUMI_KAMAL_FAILPOINTS = points;
-        try {
-            await upFrozenAt("at the resume", () => fs.existsSync(`${point}.reached`), 20, 0, () => fs.rmSync(point));
-            await assertOtherHostIntact("v3");
-            thaw();
-            const thawed = Date.now();
-            // Its watchdog was renewed as resume-only after the hook: it resumes h2 on v3, never back to v1.
-            let seen = "";
-            for (let i = 0; i < 45 && seen !== "200 v3"; i++) {
-                await new Promise((r) => setTimeout(r, 1_000));
-                if (!/paused/i.test(proxyList(h2))) seen = await version(h2).catch((e) => String(e));
+        await frozenCase(async () => {
+            try {
+                await upFrozenAt("at the resume", () => fs.existsSync(`${point}.reached`), 20, 0, () => fs.rmSync(point));
+                await assertOtherHostIntact("v3");
+                thaw();
+                const thawed = Date.now();
+                // Its watchdog was renewed as resume-only after the hook: it resumes h2 on v3, never back to v1.
+                let seen = "";
+                for (let i = 0; i < 45 && seen !== "200 v3"; i++) {
+                    await new Promise((r) => setTimeout(r, 1_000));
+                    if (!/paused/i.test(proxyList(h2))) seen = await version(h2).catch((e) => String(e));
+                }
+                assert.equal(seen, "200 v3", `${h2} after the thaw`);
+                console.log(`      ${h2} resumed by its watchdog on v3 ${((Date.now() - thawed) / 1000).toFixed(1)} s after the thaw`);
+            } finally {
+                delete process.env.PULUMI_KAMAL_FAILPOINTS;
+                fs.rmSync(points, { recursive: true, force: true });
             }
-            assert.equal(seen, "200 v3", `${h2} after the thaw`);
-            console.log(`      ${h2} resumed by its watchdog on v3 ${((Date.now() - thawed) / 1000).toFixed(1)} s after the thaw`);
-        } finally {
-            delete process.env.PULUMI_KAMAL_FAILPOINTS;
-            fs.rmSync(points, { recursive: true, force: true });
-            thaw();
-        }
-        await assertConverges();
+        });
     });
 });
